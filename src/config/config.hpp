@@ -1,0 +1,83 @@
+// raven::config — one YAML file → one validated Config struct per module.
+//
+// Why a module of its own: every problem in a config must be reported at once,
+// with its YAML path and line, before anything connects (DESIGN.md,
+// "Configuration"), and unknown keys are errors so a typo never passes
+// silently. Modules own their Config structs and validate() their values; this
+// module owns YAML: reading, types, durations, ${ENV} interpolation, secrets
+// from password_file / password_command, and turning each module's Problems
+// into `imap.port: must be 1-65535 (line 7)`.
+//
+// Blocking: load_file() reads files and may run password_command (bounded by a
+// timeout). Call it from one thread at start-up.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "filter/config.hpp"
+#include "imap/config.hpp"
+#include "intake/config.hpp"
+#include "log/log.hpp"
+
+namespace raven::config {
+
+struct Config {
+  imap::Config imap;
+  intake::Config intake;
+  filter::Config filter;
+  log::Config log;
+};
+
+// One problem, located. `path` is the dotted YAML path ("imap.port",
+// "filter.senders[1]"); line is 1-based, 0 when unknown (a missing key is
+// reported at its section's line, or 0 for a missing section).
+// `hint` is optional advice printed after the line, so the place stays easy to
+// spot: `imap.hots: unknown key (line 3); did you mean "host"?`. An empty path
+// means the whole file (an empty file, a YAML syntax error).
+struct Located {
+  std::string path;
+  int line = 0;
+  std::string message;
+  std::string hint;
+  std::string to_string() const;  // "imap.port: must be 1-65535 (line 7)"
+};
+
+// Thrown by load_*: every problem found, in file order (by line, then path;
+// line 0 first). kind() is fatal; what() is every to_string() joined by '\n'.
+class ConfigError : public Error {
+ public:
+  explicit ConfigError(std::vector<Located> problems);
+  const std::vector<Located>& problems() const noexcept { return problems_; }
+
+ private:
+  std::vector<Located> problems_;
+};
+
+// Looks up an environment variable (injected so tests need not touch the
+// process environment). Default: ::getenv.
+using Environment = std::function<std::optional<std::string>(std::string_view name)>;
+Environment process_environment();
+
+struct LoadOptions {
+  Environment env = process_environment();
+  // Upper bound for password_command.
+  std::chrono::milliseconds command_timeout{std::chrono::seconds(10)};
+};
+
+// Parses, interpolates, resolves secrets, validates. Throws ConfigError with
+// every problem; never returns a partially valid Config.
+Config load_file(const std::string& path, const LoadOptions& options = {});
+Config load_string(std::string_view yaml, const LoadOptions& options = {},
+                   const std::string& base_dir = ".");
+
+// Go's time.ParseDuration syntax: "300ms", "1.5h", "2h45m", "-1m". Units ns,
+// us (µs), ms, s, m, h. Returns nullopt (with `error` set) when malformed.
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text, std::string* error = nullptr);
+
+}  // namespace raven::config

@@ -1,0 +1,172 @@
+#include "intake/worker.hpp"
+
+#include <string>
+
+#include "common/error.hpp"
+
+namespace raven::intake {
+namespace {
+
+// Used when a server without IDLE forces poll mode and no interval was given.
+constexpr std::chrono::minutes kFallbackPollInterval{1};
+
+std::string seconds_text(std::chrono::milliseconds d) { return log::Field::format_duration(d); }
+
+}  // namespace
+
+Connector default_connector() {
+  return [](const imap::Config& config, std::stop_token stop) { return imap::Session::connect(config, std::move(stop)); };
+}
+
+Worker::Worker(Config config, imap::Config imap_config, const filter::Filter& filter, Dependencies deps)
+    : config_(config),
+      imap_config_(std::move(imap_config)),
+      filter_(filter),
+      deps_(std::move(deps)),
+      backoff_(deps_.backoff) {
+  deps_.logger = deps_.logger.with({{"component", "intake"}});
+}
+
+Worker::Stats Worker::stats() const {
+  std::lock_guard lock(m_);
+  return stats_;
+}
+
+void Worker::notify_slot_freed() {
+  std::lock_guard lock(m_);
+  if (!deferred_) return;
+  wake_pending_ = true;
+  wake_.request_stop();
+}
+
+// A fresh token for one wait; already stopped if a slot freed since the scan.
+std::stop_token Worker::begin_wait() {
+  std::lock_guard lock(m_);
+  wake_ = std::stop_source{};
+  if (wake_pending_) {
+    wake_pending_ = false;
+    wake_.request_stop();
+  }
+  return wake_.get_token();
+}
+
+void Worker::run(std::stop_token stop) {
+  const auto& log = deps_.logger;
+  log.info("intake started", {{"mode", to_string(config_.mode)}, {"mailbox", imap_config_.mailbox}});
+  bool ever_scanned = false;
+  while (!stop.stop_requested()) {
+    try {
+      if (!session_ || !session_->usable()) {
+        session_.reset();
+        if (!connect_and_select(stop)) break;
+      }
+      scan();
+      ever_scanned = true;
+      backoff_.reset();
+      bool use_idle = config_.mode == Mode::idle && session_->has_capability("IDLE");
+      wait_for_news(*session_, use_idle, stop);
+    } catch (const Error& e) {
+      session_.reset();
+      if (stop.stop_requested()) break;
+      if (e.kind() == ErrorKind::fatal && !ever_scanned) {
+        log.error("intake cannot start", {{"error", e.what()}, {"kind", to_string(e.kind())}, {"next", "stopping"}});
+        throw;
+      }
+      auto delay = backoff_.next();
+      if (e.kind() == ErrorKind::fatal) {
+        // Unfixable by retrying soon; keep trying slowly in case it passes.
+        while (backoff_.attempts() < 64 && delay < deps_.backoff.max) delay = backoff_.next();
+      }
+      log.error("imap failed", {{"error", e.what()},
+                                {"kind", to_string(e.kind())},
+                                {"next", "reconnecting in " + seconds_text(delay)}});
+      if (!deps_.clock.sleep_for(delay, stop)) break;
+    }
+  }
+  session_.reset();
+  log.info("intake stopped");
+}
+
+bool Worker::connect_and_select(std::stop_token stop) {
+  const auto& log = deps_.logger;
+  imap::Session session = deps_.connect(imap_config_, stop);
+  if (stop.stop_requested()) return false;
+  imap::MailboxStatus status = session.select(imap_config_.mailbox);
+  if (uidvalidity_ && *uidvalidity_ != status.uidvalidity) {
+    // RFC 3501 §2.3.1.1: every UID we knew is meaningless now. Nothing here is
+    // keyed on old UIDs except in-flight work, which the tracker still guards.
+    log.warn("mailbox UIDVALIDITY changed",
+             {{"mailbox", imap_config_.mailbox}, {"old", *uidvalidity_}, {"new", status.uidvalidity}});
+  }
+  uidvalidity_ = status.uidvalidity;
+  {
+    std::lock_guard lock(m_);
+    ++stats_.connects;
+  }
+  log.info("imap connected", {{"host", imap_config_.host},
+                              {"port", imap_config_.effective_port()},
+                              {"mailbox", imap_config_.mailbox},
+                              {"uidvalidity", status.uidvalidity},
+                              {"exists", status.exists}});
+  if (config_.mode == Mode::idle && !session.has_capability("IDLE") && !warned_no_idle_) {
+    warned_no_idle_ = true;
+    auto interval = config_.poll_interval.count() > 0 ? config_.poll_interval
+                                                      : std::chrono::milliseconds(kFallbackPollInterval);
+    log.warn("server does not support IDLE", {{"next", "polling every " + seconds_text(interval)}});
+  }
+  session_.emplace(std::move(session));
+  return true;
+}
+
+void Worker::scan() {
+  const auto& log = deps_.logger;
+  std::vector<imap::Uid> uids = session_->uid_search(filter_.search_query());
+  std::size_t dispatched = 0, in_flight = 0;
+  bool deferred = false;
+  for (imap::Uid uid : uids) {
+    if (!deps_.tracker.try_acquire(uid)) {
+      ++in_flight;  // an answer worker owns it already
+      continue;
+    }
+    if (!deps_.queue.try_push(uid)) {
+      deps_.tracker.release(uid);
+      deferred = true;  // the rest waits for a free slot (notify_slot_freed)
+      break;
+    }
+    ++dispatched;
+    log.debug("dispatched", {{"uid", uid}});
+  }
+  {
+    std::lock_guard lock(m_);
+    ++stats_.scans;
+    stats_.dispatched += dispatched;
+    if (deferred) ++stats_.deferred_scans;
+    deferred_ = deferred;
+    if (!deferred) wake_pending_ = false;
+  }
+  if (!uids.empty()) {
+    log.info("scanned", {{"unseen", uids.size()},
+                         {"dispatched", dispatched},
+                         {"in_flight", in_flight},
+                         {"deferred", uids.size() - dispatched - in_flight}});
+  }
+}
+
+void Worker::wait_for_news(imap::Session& session, bool use_idle, std::stop_token stop) {
+  std::stop_token wake = begin_wait();
+  std::stop_source either;
+  std::stop_callback on_stop(stop, [&] { either.request_stop(); });
+  std::stop_callback on_wake(wake, [&] { either.request_stop(); });
+  if (use_idle) {
+    auto result = session.idle(config_.idle_refresh, either.get_token());
+    if (result == imap::Session::IdleResult::timed_out) {
+      deps_.logger.debug("idle refreshed");
+    }
+    return;
+  }
+  auto interval = config_.poll_interval.count() > 0 ? config_.poll_interval
+                                                    : std::chrono::milliseconds(kFallbackPollInterval);
+  deps_.clock.sleep_for(interval, either.get_token());
+}
+
+}  // namespace raven::intake

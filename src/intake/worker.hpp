@@ -1,0 +1,97 @@
+// raven::intake::Worker — finds new mail and hands its UIDs to the answer workers.
+//
+// A C++ port of the seed's intake worker (../shared/seed), with DESIGN.md's
+// deliberate differences:
+//  2. Deferred mail is never stranded. When the queue is full the rest of a
+//     scan is deferred; as soon as a consumer frees a slot (notify_slot_freed,
+//     wired to BoundedQueue::set_on_pop by the service) the worker wakes from
+//     IDLE or its poll sleep and scans again.
+//  3. IDLE is re-issued at least every `idle_refresh`; the DONE/OK round trip
+//     proves the connection alive, so a silently dead IDLE is noticed.
+//  4. A server without IDLE is polled (with a warning) instead of failing.
+// The loop: connect + SELECT → scan (UID SEARCH, try_acquire, try_push) → wait
+// (IDLE or poll) → scan … Any error drops the session and reconnects after an
+// exponential backoff (1 s → 1 min, reset after a good scan).
+//
+// Ownership: the worker owns its IMAP session; it borrows the tracker, queue,
+// clock and filter, which must outlive it. run() is called on one thread (the
+// intake jthread); notify_slot_freed() may be called from any thread.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+
+#include "backoff/backoff.hpp"
+#include "common/bounded_queue.hpp"
+#include "common/clock.hpp"
+#include "filter/filter.hpp"
+#include "imap/session.hpp"
+#include "intake/config.hpp"
+#include "log/log.hpp"
+#include "tracker/tracker.hpp"
+
+namespace raven::intake {
+
+// Opens a logged-in IMAP session (tests may wrap it to count connections).
+using Connector = std::function<imap::Session(const imap::Config&, std::stop_token)>;
+Connector default_connector();
+
+struct Dependencies {
+  tracker::Tracker& tracker;
+  BoundedQueue<imap::Uid>& queue;
+  Clock& clock;
+  log::Logger logger;
+  Connector connect = default_connector();
+  backoff::Config backoff = {};
+};
+
+class Worker {
+ public:
+  Worker(Config config, imap::Config imap_config, const filter::Filter& filter, Dependencies deps);
+
+  // Runs until `stop` is requested, then returns. Blocks. Transient and
+  // permanent errors are logged and retried with backoff. A fatal error (bad
+  // credentials, an untrusted certificate, a missing mailbox) before the first
+  // successful scan is rethrown, because retrying cannot fix it and the
+  // operator must be told at start-up; after that it is retried at the
+  // backoff's slowest pace, since it may be a passing server-side problem.
+  void run(std::stop_token stop);
+
+  // Tells the worker that a queue slot is free. Wakes it only if a scan left
+  // messages behind. Thread-safe, never blocks.
+  void notify_slot_freed();
+
+  // Counters for tests and status. Thread-safe.
+  struct Stats {
+    std::uint64_t connects = 0;
+    std::uint64_t scans = 0;
+    std::uint64_t dispatched = 0;
+    std::uint64_t deferred_scans = 0;  // scans that hit a full queue
+  };
+  Stats stats() const;
+
+ private:
+  void scan();
+  void wait_for_news(imap::Session& session, bool use_idle, std::stop_token stop);
+  std::stop_token begin_wait();
+  bool connect_and_select(std::stop_token stop);
+
+  Config config_;
+  imap::Config imap_config_;
+  const filter::Filter& filter_;
+  Dependencies deps_;
+  backoff::Backoff backoff_;
+  std::optional<imap::Session> session_;
+  std::optional<std::uint32_t> uidvalidity_;
+  bool warned_no_idle_ = false;
+
+  mutable std::mutex m_;  // guards the members below
+  std::stop_source wake_;
+  bool deferred_ = false;      // the last scan left messages behind
+  bool wake_pending_ = false;  // a slot freed while no wait was in progress
+  Stats stats_;
+};
+
+}  // namespace raven::intake

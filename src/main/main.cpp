@@ -1,0 +1,78 @@
+// raven — the command line: subcommands, exit codes, signals.
+//
+//   raven version                      print the version
+//   raven check-config -c FILE         validate a config; exit 0, or 2 listing every problem
+//   raven watch -c FILE                run intake only: report the messages Raven would answer
+//
+// Exit codes: 0 success or clean shutdown; 1 a runtime failure (for example the
+// server rejected our credentials or certificate at start-up); 2 a usage or
+// configuration error.
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "config/config.hpp"
+#include "main/signals.hpp"
+#include "main/summary.hpp"
+#include "service/watch.hpp"
+
+namespace {
+
+constexpr int kExitConfig = 2;
+
+std::optional<raven::config::Config> load_or_report(const std::string& path) {
+  try {
+    return raven::config::load_file(path);
+  } catch (const raven::config::ConfigError& e) {
+    std::cerr << path << ": " << e.problems().size() << (e.problems().size() == 1 ? " problem" : " problems")
+              << "\n";
+    for (const auto& p : e.problems()) std::cerr << "  " << p.to_string() << "\n";
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  raven::app::prepare_signals();
+
+  CLI::App app{"Raven answers email with an LLM."};
+  app.require_subcommand(1);
+  std::string config_path;
+
+  auto* version = app.add_subcommand("version", "Print the version and exit");
+  auto* check = app.add_subcommand("check-config", "Validate a config file; list every problem");
+  check->add_option("-c,--config", config_path, "Config file (YAML)")->required();
+  auto* watch = app.add_subcommand("watch", "Run intake only and print each message Raven would answer");
+  watch->add_option("-c,--config", config_path, "Config file (YAML)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitConfig;
+  }
+
+  if (version->parsed()) {
+    std::cout << "raven " << RAVEN_VERSION << "\n";
+    return 0;
+  }
+
+  auto config = load_or_report(config_path);
+  if (!config) return kExitConfig;
+
+  if (check->parsed()) {
+    std::cout << config_path << ": ok\n" << raven::app::summary(*config);
+    return 0;
+  }
+
+  raven::log::Logger logger(config->log);
+  std::stop_source stop;
+  raven::app::SignalThread signals(stop);
+  return raven::service::watch(*config, logger, stop.get_token(), [](raven::imap::Uid uid) {
+    std::printf("uid=%u\n", uid);
+    std::fflush(stdout);
+  });
+}
