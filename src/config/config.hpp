@@ -44,7 +44,8 @@ struct Located {
   std::string path;
   int line = 0;
   std::string message;
-  std::string hint;
+  // `{}` lets Located{path, line, message} compile without -Wmissing-field-initializers.
+  std::string hint{};
   std::string to_string() const;  // "imap.port: must be 1-65535 (line 7)"
 };
 
@@ -77,7 +78,9 @@ Config load_string(std::string_view yaml, const LoadOptions& options = {},
                    const std::string& base_dir = ".");
 
 // Go's time.ParseDuration syntax: "300ms", "1.5h", "2h45m", "-1m". Units ns,
-// us (µs), ms, s, m, h. Returns nullopt (with `error` set) when malformed.
+// us (µs), ms, s, m, h. Returns nullopt (with `error` set) when malformed;
+// like Go's, the error quotes the input: `missing unit in duration "25"`.
+// Pure; any thread.
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text, std::string* error = nullptr);
 
 }  // namespace raven::config

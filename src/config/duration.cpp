@@ -31,7 +31,9 @@ constexpr std::array<Unit, 8> kUnits{{
     {"h", 3'600'000'000'000},
 }};
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Go's leadingInt: consumes [0-9]*; false on overflow past 1<<63.
 bool leading_int(std::string_view& s, std::uint64_t& x) {
@@ -126,7 +128,8 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text, st
     whole *= unit;
     if (fraction > 0) {
       // As Go: float64 keeps nanosecond accuracy for fractions of an hour.
-      whole += static_cast<std::uint64_t>(static_cast<double>(fraction) * (static_cast<double>(unit) / scale));
+      whole +=
+          static_cast<std::uint64_t>(static_cast<double>(fraction) * (static_cast<double>(unit) / scale));
       if (whole > kSignBit) return fail(error, "duration out of range " + quoted);
     }
     total += whole;

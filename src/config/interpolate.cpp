@@ -34,7 +34,7 @@ Interpolated interpolate(std::string_view text, const Environment& env) {
     }
     const std::size_t close = rest.find('}', 2);
     if (close == std::string_view::npos) {
-      out.errors.push_back("unterminated ${ (write $${ for a literal ${)");
+      out.errors.emplace_back("unterminated ${ (write $${ for a literal ${)");
       out.value += rest;
       break;
     }

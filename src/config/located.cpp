@@ -35,8 +35,9 @@ ConfigError::ConfigError(std::vector<Located> problems)
 
 Environment process_environment() {
   return [](std::string_view name) -> std::optional<std::string> {
-    // getenv needs a NUL-terminated name; the copy is cheap and rare.
-    const char* value = std::getenv(std::string(name).c_str());
+    // getenv needs a NUL-terminated name; the copy is cheap and rare. Raven
+    // never calls setenv, so reading the environment from any thread is safe.
+    const char* value = std::getenv(std::string(name).c_str());  // NOLINT(concurrency-mt-unsafe)
     if (value == nullptr) return std::nullopt;
     return std::string(value);
   };

@@ -44,6 +44,9 @@ SecretResult read_secret_file(const std::string& path);
 SecretResult run_secret_command(const std::vector<std::string>& argv, std::chrono::milliseconds timeout,
                                 const std::string& cwd);
 
+// Removes one trailing "\n" or "\r\n", if any.
+void strip_one_newline(std::string& s);
+
 // {"/bin/sh", "-c", command}: how a password_command given as one string runs.
 std::vector<std::string> shell_argv(const std::string& command);
 

@@ -6,7 +6,20 @@
 namespace raven::config::detail {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// "warning"/"warn", "pass"/"password": one is the start of the other, and
+// the shorter has at least three letters.
+bool prefix_related(std::string_view a, std::string_view b) {
+  if (a.size() > b.size()) std::swap(a, b);
+  if (a.size() < 3) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -36,7 +49,7 @@ std::string did_you_mean(std::string_view word, std::span<const std::string_view
   for (std::string_view candidate : candidates) {
     const std::size_t limit = std::clamp<std::size_t>(candidate.size() / 3, 1, 3);
     const std::size_t d = edit_distance(word, candidate);
-    if (d > limit) continue;
+    if (d > limit && !prefix_related(word, candidate)) continue;
     if (best.empty() || d < best_distance) {
       best = candidate;
       best_distance = d;

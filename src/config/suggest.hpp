@@ -17,8 +17,9 @@ namespace raven::config::detail {
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // `did you mean "host"?` for the candidate closest to `word`, or "" when none
-// is close enough to be a plausible typo (distance at most a third of the
-// candidate's length, at least 1, at most 3). Ties go to the earlier candidate.
+// is a plausible typo: distance at most a third of the candidate's length (at
+// least 1, at most 3), or one word the start of the other ("warning" → "warn",
+// three letters at least). Ties go to the earlier candidate.
 std::string did_you_mean(std::string_view word, std::span<const std::string_view> candidates);
 
 }  // namespace raven::config::detail

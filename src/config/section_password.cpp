@@ -1,0 +1,108 @@
+// imap.password / password_file / password_command: exactly one of them.
+//
+// Problems go to the key that supplied the secret (imap.password_command:
+// exited with status 1 …), and so do imap::Config::validate()'s problems with
+// the password it produced. When no secret came out, imap.password is marked
+// as dealt with so that validate() does not add "password is required".
+// No message here ever contains the secret.
+#include <array>
+
+#include "config/secrets.hpp"
+#include "config/sections.hpp"
+
+namespace raven::config::detail {
+namespace {
+
+constexpr std::array<std::string_view, 3> kSources{"password", "password_file", "password_command"};
+
+std::optional<std::vector<std::string>> command_argv(MapReader& yaml, const YAML::Node& node) {
+  const std::string path = yaml.path_of("password_command");
+  const int line = yaml.line_of("password_command");
+  if (node.IsSequence()) {
+    if (node.size() == 0) {
+      yaml.context().report.add(path, line, "must not be empty");
+      return std::nullopt;
+    }
+    std::vector<std::string> argv;
+    bool ok = true;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const YAML::Node element = node[i];
+      const int element_line = element.IsNull() ? 0 : line_of(element);
+      auto arg =
+          yaml.scalar(element, path + "[" + std::to_string(i) + "]", element_line > 0 ? element_line : line);
+      if (arg)
+        argv.push_back(std::move(*arg));
+      else
+        ok = false;
+    }
+    if (!ok) return std::nullopt;
+    return argv;
+  }
+  auto command =
+      yaml.scalar(node, path, line, "must be a list (program and arguments) or a string (run by /bin/sh -c)");
+  if (!command) return std::nullopt;
+  if (command->empty()) {
+    yaml.context().report.add(path, line, "must not be empty");
+    return std::nullopt;
+  }
+  return shell_argv(*command);
+}
+
+}  // namespace
+
+void read_password(MapReader& yaml, std::string& out) {
+  Context& ctx = yaml.context();
+  const std::string password_path = yaml.path_of("password");
+
+  std::vector<std::string_view> given;
+  for (auto key : kSources) {
+    if (yaml.has(key)) given.push_back(key);
+  }
+  if (given.empty()) {
+    ctx.report.add(password_path, yaml.line(), "must be set", "or use password_file or password_command");
+    return;
+  }
+  if (given.size() > 1) {
+    for (std::size_t i = 1; i < given.size(); ++i) {
+      ctx.report.add(yaml.path_of(given[i]), yaml.line_of(given[i]),
+                     "cannot be combined with " + std::string(given[0]),
+                     "set only one of password, password_file, password_command");
+    }
+    ctx.report.cover(password_path);
+    return;
+  }
+
+  const std::string_view source = given.front();
+  if (source == "password") {
+    yaml.get("password", out);  // a bad value is reported at imap.password itself
+    return;
+  }
+  // The module's own checks on the password ("must not contain CR, LF or
+  // NUL") are about what this key produced: report them there.
+  ctx.report.redirect(password_path, yaml.path_of(source), yaml.line_of(source));
+
+  SecretResult result;
+  if (source == "password_file") {
+    std::string file;
+    if (!yaml.get_path("password_file", file)) {
+      ctx.report.cover(password_path);
+      return;
+    }
+    result = read_secret_file(file);
+  } else {
+    auto argv = command_argv(yaml, *yaml.raw("password_command"));
+    if (!argv) {
+      ctx.report.cover(password_path);
+      return;
+    }
+    result = run_secret_command(*argv, ctx.options.command_timeout, ctx.base_dir);
+  }
+  if (!result.secret) {
+    ctx.report.add(yaml.path_of(source), yaml.line_of(source), result.error);
+    ctx.report.cover(password_path);
+    return;
+  }
+  out = std::move(*result.secret);
+}
+
+}  // namespace raven::config::detail
