@@ -4,33 +4,55 @@
 // with its YAML path and line, before anything connects (DESIGN.md,
 // "Configuration"), and unknown keys are errors so a typo never passes
 // silently. Modules own their Config structs and validate() their values; this
-// module owns YAML: reading, types, durations, ${ENV} interpolation, secrets
-// from password_file / password_command, and turning each module's Problems
-// into `imap.port: must be 1-65535 (line 7)`.
+// module owns YAML: reading, types, durations, byte sizes, ${ENV}
+// interpolation, secrets from password_file / password_command (and
+// api_key_file / api_key_command), the rules between sections, and turning
+// each module's Problems into `imap.port: must be 1-65535 (line 7)`.
 //
 // Blocking: load_file() reads files and may run password_command (bounded by a
 // timeout). Call it from one thread at start-up.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "answer/config.hpp"
 #include "common/error.hpp"
 #include "filter/config.hpp"
 #include "imap/config.hpp"
 #include "intake/config.hpp"
+#include "llm/config.hpp"
 #include "log/log.hpp"
+#include "smtp/config.hpp"
 
 namespace raven::config {
 
 struct Config {
-  imap::Config imap;
+  imap::Config imap;  // required
   intake::Config intake;
   filter::Config filter;
+
+  // Sections that may be absent (for now: a watch-only config has none of
+  // them). Each is set exactly when the file has the section, even an empty
+  // one (`llm:` alone: the module's defaults, and its validate() then reports
+  // what is missing), and only a present section is validated. nullopt means
+  // "not configured": never read a default from an absent section.
+  //  - answer: present and mode send → smtp is required
+  //    ("smtp: section is required when answer.mode is send"). answer.from is
+  //    also checked to be one mailbox ("Raven <raven@example.com>"), with the
+  //    parser the reply composer uses.
+  //  - smtp: envelope_from, when absent or "", is the address in answer.from
+  //    (if answer is present).
+  //  - llm: api_key may come from api_key_file / api_key_command, or be absent.
+  std::optional<answer::Config> answer;
+  std::optional<llm::Config> llm;
+  std::optional<smtp::Config> smtp;
+
   log::Config log;
 };
 
@@ -82,5 +104,12 @@ Config load_string(std::string_view yaml, const LoadOptions& options = {},
 // like Go's, the error quotes the input: `missing unit in duration "25"`.
 // Pure; any thread.
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text, std::string* error = nullptr);
+
+// A byte size: a whole number of bytes ("65536"), optionally followed by a
+// binary unit ("64KiB", "1MiB", "2GiB", "512B"; spaces before the unit are
+// allowed). Decimal units (KB, MB, GB, k, M, …) are rejected as ambiguous
+// rather than guessed. Returns nullopt (with `error` set, quoting the input)
+// when malformed or above 2^64-1. Pure; any thread.
+std::optional<std::uint64_t> parse_byte_size(std::string_view text, std::string* error = nullptr);
 
 }  // namespace raven::config

@@ -21,10 +21,15 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
+LoadOptions with_secrets() {
+  return testing::options_with(
+      {{"RAVEN_IMAP_PASSWORD", "pw"}, {"RAVEN_SMTP_PASSWORD", "smtp-pw"}, {"OPENAI_API_KEY", "sk-test"}});
+}
+
 TEST(ConfigExample, Loads) {
   Config c;
   try {
-    c = load_file(kSource + "/examples/raven.yaml", testing::options_with({{"RAVEN_IMAP_PASSWORD", "pw"}}));
+    c = load_file(kSource + "/examples/raven.yaml", with_secrets());
   } catch (const ConfigError& e) {
     FAIL() << e.what();
   }
@@ -35,15 +40,28 @@ TEST(ConfigExample, Loads) {
   EXPECT_EQ(c.intake.idle_refresh, 25min);
   EXPECT_EQ(c.filter.senders.size(), 2u);
   EXPECT_EQ(c.log.level, log::Level::info);
+  ASSERT_TRUE(c.answer && c.llm && c.smtp);
+  EXPECT_EQ(c.answer->from, "Raven <raven@example.com>");
+  EXPECT_EQ(c.answer->mode, answer::Mode::send);
+  EXPECT_EQ(c.answer->max_text, 64u * 1024);
+  EXPECT_EQ(c.llm->base_url, "https://api.openai.com/v1");
+  EXPECT_EQ(c.llm->api_key, "sk-test");
+  EXPECT_EQ(c.llm->model, "gpt-4o-mini");
+  EXPECT_EQ(c.llm->max_response_bytes, std::size_t{4} << 20);
+  EXPECT_EQ(c.smtp->effective_port(), 587);
+  EXPECT_EQ(c.smtp->tls, smtp::Tls::starttls);
+  EXPECT_EQ(c.smtp->password, "smtp-pw");
+  EXPECT_EQ(c.smtp->envelope_from, "raven@example.com");  // from answer.from
 }
 
-TEST(ConfigExample, NeedsItsPasswordVariable) {
+TEST(ConfigExample, NeedsItsSecretVariables) {
   try {
     load_file(kSource + "/examples/raven.yaml", testing::options_with({}));
-    FAIL() << "loaded without RAVEN_IMAP_PASSWORD";
+    FAIL() << "loaded without its environment variables";
   } catch (const ConfigError& e) {
-    ASSERT_EQ(e.problems().size(), 1u);
-    EXPECT_EQ(e.problems()[0].path, "imap.password");
+    std::vector<std::string> paths;
+    for (const auto& p : e.problems()) paths.push_back(p.path);
+    EXPECT_EQ(paths, (std::vector<std::string>{"imap.password", "llm.api_key", "smtp.password"})) << e.what();
   }
 }
 
@@ -60,7 +78,10 @@ TEST(ConfigExample, EveryKeyIsDocumented) {
   std::vector<std::string> keys;
   collect_keys(YAML::LoadFile(kSource + "/examples/raven.yaml"), "", keys);
   // The commented-out alternatives are documented too.
-  for (const char* k : {"imap.ca_file", "imap.password_file", "imap.password_command"}) keys.emplace_back(k);
+  for (const char* k : {"imap.ca_file", "imap.password_file", "imap.password_command", "llm.api_key_file",
+                        "llm.api_key_command", "llm.temperature", "llm.ca_file", "smtp.ca_file",
+                        "smtp.password_file", "smtp.password_command", "smtp.envelope_from"})
+    keys.emplace_back(k);
   const std::string docs = slurp(kSource + "/docs/configuration.md");
   ASSERT_FALSE(docs.empty());
   for (const auto& k : keys)

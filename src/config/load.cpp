@@ -1,6 +1,7 @@
 // load_file / load_string: the document level. Parse, check the top-level
-// shape, read each section (sections.cpp), run each module's validate(), and
-// throw every problem at once.
+// shape, read each section (sections.cpp), apply the rules between sections
+// (section_links.cpp), run each present module's validate(), and throw every
+// problem at once.
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -62,6 +63,11 @@ void add_module_problems(const Problems& problems, const detail::MapReader& yaml
 }
 
 void read_sections(const YAML::Node& document, Config& config, detail::Context& context) {
+  struct Read {
+    const detail::Section* section;
+    detail::MapReader yaml;
+  };
+  std::vector<Read> read;
   detail::MapReader root(document, "", 0, context);
   for (const detail::Section& section : detail::sections()) {
     if (root.raw(section.name) == nullptr) {
@@ -72,9 +78,16 @@ void read_sections(const YAML::Node& document, Config& config, detail::Context& 
     if (!yaml) continue;  // not a mapping: reported
     section.read(*yaml, config);
     yaml->finish();
-    if (section.validate != nullptr) add_module_problems(section.validate(config), *yaml, context.report);
+    read.push_back({&section, std::move(*yaml)});
   }
   root.finish();
+  // Rules between sections first, so that validate() sees the final values
+  // (smtp.envelope_from from answer.from).
+  detail::link_sections(config, context.report);
+  for (const Read& r : read) {
+    if (r.section->validate != nullptr)
+      add_module_problems(r.section->validate(config), r.yaml, context.report);
+  }
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ void read_imap(MapReader& yaml, Config& config) {
   yaml.get_path("ca_file", c.ca_file);
   yaml.get("pinned_sha256", c.pinned_sha256);
   yaml.get("username", c.username);
-  read_password(yaml, c.password);
+  read_secret(yaml, kPasswordKeys, Need::required, c.password);
   yaml.get("mailbox", c.mailbox);
   yaml.get_duration("connect_timeout", c.connect_timeout, "30s");
   yaml.get_duration("command_timeout", c.command_timeout, "60s");

@@ -1,16 +1,20 @@
 // The top-level sections of the config file and how each is read (internal).
 //
 // Adding a section: write `void read_<name>(MapReader&, Config&)` in
-// section_<name>.cpp (one getter per key), add its field to config::Config,
+// section_<name>.cpp (one getter per key), add its field to config::Config
+// (std::optional for a section that may be absent: read_<name> emplaces it),
 // and add one row to the table in sections.cpp. load.cpp then rejects unknown
-// keys in it, runs the module's validate() and locates its problems.
+// keys in it, runs the module's validate() and locates its problems. A rule
+// that involves two sections goes in link_sections() (section_links.cpp).
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "common/problem.hpp"
 #include "config/config.hpp"
+#include "config/report.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace raven::config::detail {
@@ -22,6 +26,7 @@ struct Section {
   bool required;
   void (*read)(MapReader& yaml, Config& config);
   // The owning module's checks on the values read; nullptr if it has none.
+  // Runs only for a section that is present (after link_sections()).
   Problems (*validate)(const Config& config);
 };
 
@@ -31,9 +36,29 @@ std::span<const Section> sections();
 void read_imap(MapReader& yaml, Config& config);
 void read_intake(MapReader& yaml, Config& config);
 void read_filter(MapReader& yaml, Config& config);
+void read_answer(MapReader& yaml, Config& config);
+void read_llm(MapReader& yaml, Config& config);
+void read_smtp(MapReader& yaml, Config& config);
 void read_log(MapReader& yaml, Config& config);
 
-// password / password_file / password_command → the resolved password.
-void read_password(MapReader& yaml, std::string& out);
+// Rules between sections, run after every section is read and before any
+// validate(): smtp is required when answer.mode is send; smtp.envelope_from
+// defaults to the address in answer.from.
+void link_sections(Config& config, Report& report);
+
+// The three keys that can each supply one secret.
+struct SecretKeys {
+  std::string_view value;    // "password": the secret itself (use ${ENV})
+  std::string_view file;     // "password_file": a file holding it
+  std::string_view command;  // "password_command": a command printing it
+};
+inline constexpr SecretKeys kPasswordKeys{"password", "password_file", "password_command"};
+inline constexpr SecretKeys kApiKeyKeys{"api_key", "api_key_file", "api_key_command"};
+
+enum class Need { required, optional };
+
+// At most one of `keys` (exactly one if required) → the resolved secret in
+// `out`; untouched when none is given. Problems name the key, never the secret.
+void read_secret(MapReader& yaml, const SecretKeys& keys, Need need, std::string& out);
 
 }  // namespace raven::config::detail

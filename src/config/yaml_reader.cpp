@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "config/interpolate.hpp"
 #include "config/suggest.hpp"
@@ -222,6 +224,36 @@ bool MapReader::get_duration(std::string_view key, std::chrono::milliseconds& ou
   return true;
 }
 
+bool MapReader::get(std::string_view key, double& out) {
+  auto t = text(key, "must be a number");
+  if (!t) return false;
+  const std::string& s = t->value;
+  double value = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  // from_chars also takes "inf" and "nan", which no setting means.
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(value)) {
+    problem(key, "must be a number");
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+bool MapReader::get_bytes(std::string_view key, std::size_t& out, std::string_view example) {
+  const std::string like = " like " + std::string(example);
+  auto t = text(key, "must be a byte size" + like);
+  if (!t) return false;
+  std::string error;
+  const auto bytes = parse_byte_size(t->value, &error);
+  if (!bytes || *bytes > std::numeric_limits<std::size_t>::max()) {
+    // The parser's reason quotes the value; keep it out when ${…} supplied it.
+    problem(key, "must be a byte size" + like, t->substituted ? std::string() : error);
+    return false;
+  }
+  out = static_cast<std::size_t>(*bytes);
+  return true;
+}
+
 bool MapReader::get_choice_index(std::string_view key, const std::vector<std::string_view>& names,
                                  std::size_t& index) {
   const std::string message = "must be " + join(names);
@@ -280,7 +312,8 @@ void MapReader::finish() {
     if (std::find(known_.begin(), known_.end(), e.key) != known_.end()) continue;
     const std::vector<std::string_view> candidates(known_.begin(), known_.end());
     std::string hint = did_you_mean(e.key, candidates);
-    if (hint.empty() && !known_.empty() && known_.size() <= 6) hint = "expected " + join(candidates);
+    // A short list (the root's seven sections, say) is worth spelling out.
+    if (hint.empty() && !known_.empty() && known_.size() <= 7) hint = "expected " + join(candidates);
     context_->report.add(path_of(e.key), e.line, "unknown key", std::move(hint));
   }
 }

@@ -24,6 +24,7 @@
 
 #include <chrono>
 #include <concepts>
+#include <cstddef>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -85,8 +86,13 @@ class MapReader {
     out = static_cast<T>(value);
     return true;
   }
+  // A finite decimal number ("0.7", "1", "2e-1").
+  bool get(std::string_view key, double& out);
   // A positive Go duration, at least 1ms; `example` ("25m") goes in messages.
   bool get_duration(std::string_view key, std::chrono::milliseconds& out, std::string_view example);
+  // A byte size (parse_byte_size: "65536", "64KiB", "1MiB"); `example` goes
+  // in messages. Ranges are the module's to check.
+  bool get_bytes(std::string_view key, std::size_t& out, std::string_view example);
   // One of the given names (exact match).
   template <typename E>
   bool get_choice(std::string_view key, E& out,

@@ -1,5 +1,6 @@
 #include "intake/worker.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "common/error.hpp"
@@ -121,9 +122,14 @@ bool Worker::connect_and_select(std::stop_token stop) {
 void Worker::scan() {
   const auto& log = deps_.logger;
   std::vector<imap::Uid> uids = session_->uid_search(filter_.search_query());
-  std::size_t dispatched = 0, in_flight = 0;
+  std::size_t dispatched = 0, in_flight = 0, waiting = 0;
   bool deferred = false;
+  const auto now = deps_.clock.now();
   for (imap::Uid uid : uids) {
+    if (deps_.retries && !deps_.retries->due(uid, now)) {
+      ++waiting;  // failed transiently; its next attempt is not due yet
+      continue;
+    }
     if (!deps_.tracker.try_acquire(uid)) {
       ++in_flight;  // an answer worker owns it already
       continue;
@@ -141,6 +147,7 @@ void Worker::scan() {
     ++stats_.scans;
     stats_.dispatched += dispatched;
     if (deferred) ++stats_.deferred_scans;
+    stats_.waiting_retry = waiting;
     deferred_ = deferred;
     if (!deferred) wake_pending_ = false;
   }
@@ -148,7 +155,8 @@ void Worker::scan() {
     log.info("scanned", {{"unseen", uids.size()},
                          {"dispatched", dispatched},
                          {"in_flight", in_flight},
-                         {"deferred", uids.size() - dispatched - in_flight}});
+                         {"waiting_retry", waiting},
+                         {"deferred", uids.size() - dispatched - in_flight - waiting}});
   }
 }
 
@@ -158,7 +166,7 @@ void Worker::wait_for_news(imap::Session& session, bool use_idle, std::stop_toke
   std::stop_callback on_stop(stop, [&] { either.request_stop(); });
   std::stop_callback on_wake(wake, [&] { either.request_stop(); });
   if (use_idle) {
-    auto result = session.idle(config_.idle_refresh, either.get_token());
+    auto result = session.idle(bounded_wait(config_.idle_refresh), either.get_token());
     if (result == imap::Session::IdleResult::timed_out) {
       deps_.logger.debug("idle refreshed");
     }
@@ -166,7 +174,18 @@ void Worker::wait_for_news(imap::Session& session, bool use_idle, std::stop_toke
   }
   auto interval = config_.poll_interval.count() > 0 ? config_.poll_interval
                                                     : std::chrono::milliseconds(kFallbackPollInterval);
-  deps_.clock.sleep_for(interval, either.get_token());
+  deps_.clock.sleep_for(bounded_wait(interval), either.get_token());
+}
+
+std::chrono::milliseconds Worker::bounded_wait(std::chrono::milliseconds limit) {
+  if (!deps_.retries) return limit;
+  const auto now = deps_.clock.now();
+  auto next = deps_.retries->next_after(now);
+  if (!next) return limit;
+  // +1 ms so the retry is due when the scan runs; at least 10 ms so a burst of
+  // retries never turns into a busy loop.
+  auto until = std::chrono::ceil<std::chrono::milliseconds>(*next - now) + std::chrono::milliseconds(1);
+  return std::clamp(until, std::chrono::milliseconds(10), limit);
 }
 
 }  // namespace raven::intake

@@ -30,6 +30,7 @@
 #include "imap/session.hpp"
 #include "intake/config.hpp"
 #include "log/log.hpp"
+#include "tracker/retry_schedule.hpp"
 #include "tracker/tracker.hpp"
 
 namespace raven::intake {
@@ -45,6 +46,9 @@ struct Dependencies {
   log::Logger logger;
   Connector connect = default_connector();
   backoff::Config backoff = {};
+  // Messages waiting for a retry: not dispatched before their time, and the
+  // wait for news ends when the earliest one comes due. Optional.
+  const tracker::RetrySchedule* retries = nullptr;
 };
 
 class Worker {
@@ -69,12 +73,15 @@ class Worker {
     std::uint64_t scans = 0;
     std::uint64_t dispatched = 0;
     std::uint64_t deferred_scans = 0;  // scans that hit a full queue
+    std::uint64_t waiting_retry = 0;   // UIDs skipped in the last scan: retry not due yet
   };
   Stats stats() const;
 
  private:
   void scan();
   void wait_for_news(imap::Session& session, bool use_idle, std::stop_token stop);
+  // How long a wait may last: `limit`, or less if a retry comes due sooner.
+  std::chrono::milliseconds bounded_wait(std::chrono::milliseconds limit);
   std::stop_token begin_wait();
   bool connect_and_select(std::stop_token stop);
 

@@ -2,6 +2,7 @@
 //
 //   raven version                      print the version
 //   raven check-config -c FILE         validate a config; exit 0, or 2 listing every problem
+//   raven run -c FILE                  the daemon: answer new mail until SIGINT/SIGTERM
 //   raven watch -c FILE                run intake only: report the messages Raven would answer
 //
 // Exit codes: 0 success or clean shutdown; 1 a runtime failure (for example the
@@ -16,6 +17,7 @@
 #include "config/config.hpp"
 #include "main/signals.hpp"
 #include "main/summary.hpp"
+#include "service/run.hpp"
 #include "service/watch.hpp"
 
 namespace {
@@ -45,6 +47,8 @@ int main(int argc, char** argv) {
   auto* version = app.add_subcommand("version", "Print the version and exit");
   auto* check = app.add_subcommand("check-config", "Validate a config file; list every problem");
   check->add_option("-c,--config", config_path, "Config file (YAML)")->required();
+  auto* run = app.add_subcommand("run", "Answer new mail until SIGINT/SIGTERM");
+  run->add_option("-c,--config", config_path, "Config file (YAML)")->required();
   auto* watch = app.add_subcommand("watch", "Run intake only and print each message Raven would answer");
   watch->add_option("-c,--config", config_path, "Config file (YAML)")->required();
 
@@ -70,6 +74,14 @@ int main(int argc, char** argv) {
 
   raven::log::Logger logger(config->log);
   std::stop_source stop;
+  if (run->parsed()) {
+    if (!config->answer || !config->llm) {
+      std::cerr << config_path << ": raven run needs the answer and llm sections (see examples/raven.yaml)\n";
+      return kExitConfig;
+    }
+    raven::app::SignalThread signals(stop);
+    return raven::service::run(*config, logger, stop);
+  }
   raven::app::SignalThread signals(stop);
   return raven::service::watch(*config, logger, stop.get_token(), [](raven::imap::Uid uid) {
     std::printf("uid=%u\n", uid);

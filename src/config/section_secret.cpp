@@ -1,10 +1,13 @@
-// imap.password / password_file / password_command: exactly one of them.
+// One secret from one of three keys: the value itself, a file, or a command
+// (imap.password / password_file / password_command, smtp's the same,
+// llm.api_key / api_key_file / api_key_command). At most one of them; exactly
+// one when the secret is required.
 //
 // Problems go to the key that supplied the secret (imap.password_command:
-// exited with status 1 …), and so do imap::Config::validate()'s problems with
-// the password it produced. When no secret came out, imap.password is marked
-// as dealt with so that validate() does not add "password is required".
-// No message here ever contains the secret.
+// exited with status 1 …), and so do the module's validate() problems with
+// the secret it produced. When no secret came out, the value key (imap.password)
+// is marked as dealt with so that validate() does not add "password is
+// required". No message here ever contains the secret.
 #include <array>
 
 #include "config/secrets.hpp"
@@ -13,11 +16,10 @@
 namespace raven::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 3> kSources{"password", "password_file", "password_command"};
-
-std::optional<std::vector<std::string>> command_argv(MapReader& yaml, const YAML::Node& node) {
-  const std::string path = yaml.path_of("password_command");
-  const int line = yaml.line_of("password_command");
+std::optional<std::vector<std::string>> command_argv(MapReader& yaml, std::string_view key,
+                                                     const YAML::Node& node) {
+  const std::string path = yaml.path_of(key);
+  const int line = yaml.line_of(key);
   if (node.IsSequence()) {
     if (node.size() == 0) {
       yaml.context().report.add(path, line, "must not be empty");
@@ -50,56 +52,61 @@ std::optional<std::vector<std::string>> command_argv(MapReader& yaml, const YAML
 
 }  // namespace
 
-void read_password(MapReader& yaml, std::string& out) {
+void read_secret(MapReader& yaml, const SecretKeys& keys, Need need, std::string& out) {
   Context& ctx = yaml.context();
-  const std::string password_path = yaml.path_of("password");
+  const std::string value_path = yaml.path_of(keys.value);
+  const std::array<std::string_view, 3> sources{keys.value, keys.file, keys.command};
 
   std::vector<std::string_view> given;
-  for (auto key : kSources) {
+  for (auto key : sources) {
     if (yaml.has(key)) given.push_back(key);
   }
   if (given.empty()) {
-    ctx.report.add(password_path, yaml.line(), "must be set", "or use password_file or password_command");
+    if (need == Need::required) {
+      ctx.report.add(value_path, yaml.line(), "must be set",
+                     "or use " + std::string(keys.file) + " or " + std::string(keys.command));
+    }
     return;
   }
   if (given.size() > 1) {
     for (std::size_t i = 1; i < given.size(); ++i) {
       ctx.report.add(yaml.path_of(given[i]), yaml.line_of(given[i]),
                      "cannot be combined with " + std::string(given[0]),
-                     "set only one of password, password_file, password_command");
+                     "set only one of " + std::string(keys.value) + ", " + std::string(keys.file) + ", " +
+                         std::string(keys.command));
     }
-    ctx.report.cover(password_path);
+    ctx.report.cover(value_path);
     return;
   }
 
   const std::string_view source = given.front();
-  if (source == "password") {
-    yaml.get("password", out);  // a bad value is reported at imap.password itself
+  if (source == keys.value) {
+    yaml.get(keys.value, out);  // a bad value is reported at the key itself
     return;
   }
-  // The module's own checks on the password ("must not contain CR, LF or
+  // The module's own checks on the secret ("must not contain CR, LF or
   // NUL") are about what this key produced: report them there.
-  ctx.report.redirect(password_path, yaml.path_of(source), yaml.line_of(source));
+  ctx.report.redirect(value_path, yaml.path_of(source), yaml.line_of(source));
 
   SecretResult result;
-  if (source == "password_file") {
+  if (source == keys.file) {
     std::string file;
-    if (!yaml.get_path("password_file", file)) {
-      ctx.report.cover(password_path);
+    if (!yaml.get_path(keys.file, file)) {
+      ctx.report.cover(value_path);
       return;
     }
     result = read_secret_file(file);
   } else {
-    auto argv = command_argv(yaml, *yaml.raw("password_command"));
+    auto argv = command_argv(yaml, keys.command, *yaml.raw(keys.command));
     if (!argv) {
-      ctx.report.cover(password_path);
+      ctx.report.cover(value_path);
       return;
     }
     result = run_secret_command(*argv, ctx.options.command_timeout, ctx.base_dir);
   }
   if (!result.secret) {
     ctx.report.add(yaml.path_of(source), yaml.line_of(source), result.error);
-    ctx.report.cover(password_path);
+    ctx.report.cover(value_path);
     return;
   }
   out = std::move(*result.secret);

@@ -1,0 +1,28 @@
+// Rules between sections (link_sections), run once every section is read and
+// before any module's validate(), so that validate() sees the final values.
+#include "config/sections.hpp"
+#include "message/address.hpp"
+
+namespace raven::config::detail {
+
+void link_sections(Config& config, Report& report) {
+  // Replies in send mode go out by SMTP. An unreadable answer.mode was
+  // reported already, and a non-mapping smtp: too.
+  if (config.answer && config.answer->mode == answer::Mode::send && !config.smtp &&
+      !report.covers("answer.mode") && !report.covers("smtp")) {
+    report.add("smtp", 0, "section is required when answer.mode is send");
+  }
+
+  // MAIL FROM defaults to the address in the From header. A missing or bad
+  // answer.from is reported there; smtp.envelope_from then stays quiet.
+  if (config.smtp && config.answer && config.smtp->envelope_from.empty() &&
+      !report.covers("smtp.envelope_from")) {
+    auto from = message::parse_address(config.answer->from);
+    if (from && !report.covers("answer.from"))
+      config.smtp->envelope_from = from->address;
+    else
+      report.cover("smtp.envelope_from");
+  }
+}
+
+}  // namespace raven::config::detail

@@ -1,0 +1,110 @@
+#include "service/run.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "answer/worker.hpp"
+#include "common/bounded_queue.hpp"
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "filter/filter.hpp"
+#include "intake/worker.hpp"
+#include "llm/http.hpp"
+#include "message/init.hpp"
+#include "tracker/retry_schedule.hpp"
+#include "tracker/tracker.hpp"
+
+namespace raven::service {
+
+int run(const config::Config& config, const log::Logger& logger, std::stop_source stop) {
+  const auto& answer_config = *config.answer;
+  message::init();
+  llm::global_init();
+
+  SystemClock clock;
+  tracker::Tracker tracker;
+  tracker::RetrySchedule retries;
+  BoundedQueue<imap::Uid> queue(answer_config.queue);
+  filter::Filter filter(config.filter);
+  answer::AnsweredMemo answered;
+  std::atomic<bool> fatal{false};
+  auto on_fatal = [&](const Error&) {
+    fatal = true;
+    stop.request_stop();
+  };
+
+  std::vector<std::unique_ptr<answer::Worker>> workers;
+  try {
+    for (unsigned i = 0; i < answer_config.workers; ++i) {
+      workers.push_back(std::make_unique<answer::Worker>(
+          answer_config, config.imap, *config.llm, config.smtp,
+          answer::Dependencies{.tracker = tracker,
+                               .retries = retries,
+                               .queue = queue,
+                               .filter = filter,
+                               .answered = answered,
+                               .clock = clock,
+                               .logger = logger,
+                               .on_fatal = on_fatal},
+          i + 1));
+    }
+  } catch (const Error& e) {
+    logger.error("cannot start", {{"error", e.what()}, {"next", "stopping"}});
+    return 1;
+  }
+
+  intake::Worker intake(config.intake, config.imap, filter,
+                        intake::Dependencies{.tracker = tracker,
+                                             .queue = queue,
+                                             .clock = clock,
+                                             .logger = logger,
+                                             .retries = &retries});
+  queue.set_on_pop([&intake] { intake.notify_slot_freed(); });
+
+  logger.info("raven started", {{"workers", answer_config.workers},
+                                {"mode", answer::to_string(answer_config.mode)},
+                                {"mailbox", config.imap.mailbox}});
+
+  // Cancels the messages in hand once the shutdown timeout has passed.
+  std::stop_source abort;
+  {
+    std::vector<std::jthread> threads;
+    for (auto& w : workers) {
+      threads.emplace_back([&w, &stop, &abort] { w->run(stop.get_token(), abort.get_token()); });
+    }
+    std::jthread intake_thread([&] {
+      try {
+        intake.run(stop.get_token());
+      } catch (const Error&) {
+        fatal = true;  // intake logged why
+        stop.request_stop();
+      }
+    });
+
+    // Wait for the stop request, then give workers the shutdown timeout.
+    {
+      std::mutex m;
+      std::condition_variable_any cv;
+      std::unique_lock lock(m);
+      cv.wait(lock, stop.get_token(), [] { return false; });
+    }
+    logger.info("stopping", {{"next", "finishing messages in hand, at most " +
+                                          log::Field::format_duration(answer_config.shutdown_timeout)}});
+    intake_thread.join();
+    std::jthread watchdog([&](std::stop_token done) {
+      if (clock.sleep_for(answer_config.shutdown_timeout, done)) {
+        logger.warn("shutdown timeout", {{"next", "cancelling messages in hand; they stay unseen"}});
+        abort.request_stop();
+      }
+    });
+    for (auto& t : threads) t.join();
+  }
+  logger.info("raven stopped");
+  return fatal ? 1 : 0;
+}
+
+}  // namespace raven::service

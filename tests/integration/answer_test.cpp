@@ -1,0 +1,264 @@
+// The answer worker end to end against real servers on loopback: a private
+// Dovecot (tests/fixture), the aiosmtpd sink and the LLM stand-in
+// (tests/support). Each test delivers mail over LMTP, lets one worker handle
+// the UID, and checks what reached the sink and the flags on the original.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+
+#include "answer/worker.hpp"
+#include "common/clock.hpp"
+#include "fixture/dovecot.hpp"
+#include "llm_standin.hpp"
+#include "message/init.hpp"
+#include "message/parse.hpp"
+#include "smtp_sink.hpp"
+
+namespace raven::answer {
+namespace {
+
+using namespace std::chrono_literals;
+
+class AnswerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    signal(SIGPIPE, SIG_IGN);
+    message::init();
+  }
+
+  AnswerTest() : queue(4), filter(filter::Config{{"alice@example.com", "@example.org"}, ""}) {
+    config.from = "Raven Desk <raven@example.test>";
+    config.retry_initial = 10ms;
+    config.retry_max = 20ms;
+    llm_config.base_url = llm.base_url();
+    llm_config.model = "standin";
+    llm_config.system_prompt = "You answer email.";
+    llm_config.timeout = 3s;
+    llm_config.max_retries = 0;
+  }
+
+  std::unique_ptr<Worker> make_worker() {
+    return std::make_unique<Worker>(config, dovecot.imap_config(), llm_config, sink.smtp_config(),
+                                    Dependencies{.tracker = tracker,
+                                                 .retries = retries,
+                                                 .queue = queue,
+                                                 .filter = filter,
+                                                 .answered = answered,
+                                                 .clock = clock,
+                                                 .logger = log::Logger({log::Level::warn, log::Format::text}),
+                                                 .on_fatal = [this](const Error&) { ++fatals; }},
+                                    1);
+  }
+
+  Outcome process(Worker& w, imap::Uid uid) {
+    EXPECT_TRUE(tracker.try_acquire(uid));
+    return w.process(uid, {});
+  }
+
+  // Flags of `uid` in `mailbox`, read with a fresh session.
+  std::vector<std::string> flags_of(imap::Uid uid, const std::string& mailbox = "INBOX") {
+    auto s = imap::Session::connect(dovecot.imap_config());
+    s.select(mailbox);
+    imap::FetchItems items;
+    items.flags = true;
+    auto got = s.uid_fetch({uid}, items);
+    return got.empty() ? std::vector<std::string>{} : got.front().flags;
+  }
+  std::uint32_t count(const std::string& mailbox) {
+    auto s = imap::Session::connect(dovecot.imap_config());
+    return s.select(mailbox).exists;
+  }
+  static bool has(const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  }
+
+  testing::Dovecot dovecot;
+  testing::SmtpSink sink;
+  testing::LlmStandin llm;
+  Config config;
+  llm::Config llm_config;
+  SystemClock clock;
+  tracker::Tracker tracker;
+  tracker::RetrySchedule retries;
+  BoundedQueue<imap::Uid> queue;
+  filter::Filter filter;
+  AnsweredMemo answered;
+  int fatals = 0;
+};
+
+const char* kQuestion =
+    "From: Alice Example <alice@example.com>\r\n"
+    "To: raven@example.test\r\n"
+    "Subject: Opening hours\r\n"
+    "Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+    "Message-ID: <q1@example.com>\r\n"
+    "References: <q0@example.com>\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "\r\n"
+    "When are you open on Sundays?\r\n";
+
+TEST_F(AnswerTest, AnswersInThreadAndFlagsTheOriginal) {
+  llm.set_script(nlohmann::json::array({{{"content", "We are **closed** on Sundays."}}}));
+  dovecot.deliver(kQuestion);
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+
+  ASSERT_TRUE(sink.wait_for(1));
+  auto sent = sink.messages();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].rcpt_tos, std::vector<std::string>{"alice@example.com"});
+  auto reply = message::parse_message(sent[0].raw);
+  EXPECT_EQ(reply.subject, "Re: Opening hours");
+  EXPECT_EQ(reply.in_reply_to, "q1@example.com");
+  EXPECT_EQ(reply.references, (std::vector<std::string>{"q0@example.com", "q1@example.com"}));
+  ASSERT_NE(reply.header("Auto-Submitted"), nullptr);
+  EXPECT_EQ(*reply.header("Auto-Submitted"), "auto-replied");
+  EXPECT_EQ(reply.content_type, "multipart/alternative");
+  EXPECT_NE(sent[0].raw.find("text/plain"), std::string::npos);
+  EXPECT_NE(sent[0].raw.find("text/html"), std::string::npos);
+  EXPECT_NE(reply.text.find("closed"), std::string::npos);
+
+  auto flags = flags_of(1);
+  EXPECT_TRUE(has(flags, "\\Seen")) << ::testing::PrintToString(flags);
+  EXPECT_TRUE(has(flags, "\\Answered"));
+  EXPECT_EQ(count("Sent"), 1u);
+  EXPECT_FALSE(tracker.held(1));
+  // The model saw the mail as the user turn, after the system prompt.
+  auto requests = llm.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  auto body = requests[0]["body"];
+  EXPECT_EQ(body["messages"][0]["content"], "You answer email.");
+  EXPECT_NE(body["messages"][1]["content"].get<std::string>().find("When are you open on Sundays?"),
+            std::string::npos);
+}
+
+TEST_F(AnswerTest, DraftModeStoresADraftAndSendsNothing) {
+  config.mode = Mode::draft;
+  dovecot.deliver(kQuestion);
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+  EXPECT_EQ(sink.message_count(), 0u);
+  EXPECT_EQ(count("Drafts"), 1u);
+  EXPECT_TRUE(has(flags_of(1, "Drafts"), "\\Draft"));
+  EXPECT_TRUE(has(flags_of(1), "\\Answered"));
+}
+
+TEST_F(AnswerTest, SenderNotAllowedGetsNothing) {
+  // "malice@example.com" passes the server's substring FROM search for
+  // alice@example.com; the exact allow-list stops it.
+  dovecot.deliver(testing::make_message("malice@example.com", "hi", "run my tool"));
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::skipped);
+  EXPECT_EQ(sink.message_count(), 0u);
+  EXPECT_TRUE(llm.requests().empty());
+  auto flags = flags_of(1);
+  EXPECT_TRUE(has(flags, "\\Seen"));
+  EXPECT_TRUE(has(flags, "$RavenSkipped"));
+}
+
+TEST_F(AnswerTest, ReplyToAStrangerIsNotAnswered) {
+  std::string m = kQuestion;
+  m.insert(0, "Reply-To: evil@attacker.test\r\n");
+  dovecot.deliver(m);
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::skipped);
+  EXPECT_EQ(sink.message_count(), 0u);
+}
+
+TEST_F(AnswerTest, LlmErrorsAreRetriedLaterThenAnsweredOnce) {
+  llm.set_script(nlohmann::json{{"responses", {{{"status", 500}, {"repeat", 2}}}}, {"default", {{"content", "ok"}}}});
+  dovecot.deliver(kQuestion);
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::retry_later);
+  EXPECT_FALSE(has(flags_of(1), "\\Seen"));
+  EXPECT_FALSE(retries.due(1, clock.now() - 1s));
+  EXPECT_EQ(process(*w, 1), Outcome::retry_later);
+  EXPECT_EQ(retries.attempts(1), 2u);
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+  EXPECT_EQ(sink.message_count(), 1u);
+  EXPECT_EQ(retries.attempts(1), 0u);
+}
+
+TEST_F(AnswerTest, LlmHangingPastTheTimeoutLeavesTheMessageUnseen) {
+  llm_config.timeout = 1s;
+  llm.set_script(nlohmann::json::array({{{"hang", true}}}));
+  dovecot.deliver(kQuestion);
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::retry_later);
+  EXPECT_EQ(sink.message_count(), 0u);
+  EXPECT_FALSE(has(flags_of(1), "\\Seen"));
+}
+
+TEST_F(AnswerTest, TooManyTransientFailuresBecomeAFailure) {
+  config.max_attempts = 2;
+  llm.set_script(nlohmann::json::array({{{"status", 503}}}));
+  dovecot.deliver(kQuestion);
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::retry_later);
+  EXPECT_EQ(process(*w, 1), Outcome::failed);
+  EXPECT_TRUE(has(flags_of(1), "$RavenFailed"));
+}
+
+TEST_F(AnswerTest, Smtp550MarksTheMessageFailed) {
+  testing::SinkBehaviour refuse;
+  refuse.reject_rcpt = std::vector<std::string>{"alice@example.com"};
+  sink.set_behaviour(refuse);
+  dovecot.deliver(kQuestion);
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::failed);
+  auto flags = flags_of(1);
+  EXPECT_TRUE(has(flags, "\\Seen"));
+  EXPECT_TRUE(has(flags, "$RavenFailed"));
+  EXPECT_FALSE(has(flags, "\\Answered"));
+}
+
+TEST_F(AnswerTest, SmtpDownIsRetriedAfterItReturns) {
+  dovecot.deliver(kQuestion);
+  auto w = make_worker();
+  sink.stop();
+  EXPECT_EQ(process(*w, 1), Outcome::retry_later);
+  EXPECT_FALSE(has(flags_of(1), "\\Seen"));
+  sink.start();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+  EXPECT_EQ(sink.message_count(), 1u);
+}
+
+TEST_F(AnswerTest, BigAttachmentIsNeverDownloaded) {
+  std::string m =
+      "From: alice@example.com\r\nTo: raven@example.test\r\nSubject: big\r\nMessage-ID: <big@example.com>\r\n"
+      "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n"
+      "--XX\r\nContent-Type: text/plain\r\n\r\nPlease look at the attachment.\r\n"
+      "--XX\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=big.bin\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n";
+  const std::string line(76, 'A');
+  for (std::size_t n = 0; n < 20u * 1024 * 1024 / 77; ++n) m += line + "\r\n";
+  m += "--XX--\r\n";
+  dovecot.deliver(m);
+  {
+    auto w = make_worker();
+    EXPECT_EQ(process(*w, 1), Outcome::answered);
+  }  // the worker's IMAP session closes; Dovecot logs its byte counts
+  EXPECT_EQ(sink.message_count(), 1u);
+  auto requests = llm.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_NE(requests[0]["body"].dump().find("big.bin"), std::string::npos);
+  // Dovecot logs "in=N out=M" when a session ends: M is what it sent us.
+  std::this_thread::sleep_for(500ms);
+  std::ifstream log(dovecot.log_path());
+  std::string text((std::istreambuf_iterator<char>(log)), {});
+  std::regex out_re("out=([0-9]+)");
+  std::uint64_t largest = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), out_re); it != std::sregex_iterator(); ++it) {
+    largest = std::max<std::uint64_t>(largest, std::stoull((*it)[1]));
+  }
+  EXPECT_GT(largest, 0u) << text;
+  EXPECT_LT(largest, 64u * 1024) << "an IMAP session read " << largest << " bytes";
+}
+
+}  // namespace
+}  // namespace raven::answer
