@@ -4,7 +4,9 @@
 #include <cmath>
 
 #include "answer/user_turn.hpp"
+#include "message/address.hpp"
 #include "message/compose.hpp"
+#include "message/message_id.hpp"
 #include "message/parse.hpp"
 #include "message/text_part.hpp"
 
@@ -156,6 +158,15 @@ Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
   message::ReplyOptions options;
   options.from = config_.from;
   options.quote_original = config_.quote_original;
+  // The same original always gets the same reply Message-ID, so a second
+  // attempt is recognisable (issue 4 builds on this).
+  if (!request.message_id.empty()) {
+    auto from = message::parse_address(config_.from);
+    auto at = from ? from->address.rfind('@') : std::string::npos;
+    if (at != std::string::npos) {
+      options.message_id = message::derive_reply_message_id(request.message_id, from->address.substr(at + 1));
+    }
+  }
   message::Reply reply = message::compose_reply(request, options, chat.content);
 
   if (config_.mode == Mode::send) {

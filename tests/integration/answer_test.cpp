@@ -15,6 +15,7 @@
 #include "fixture/dovecot.hpp"
 #include "llm_standin.hpp"
 #include "message/init.hpp"
+#include "message/message_id.hpp"
 #include "message/parse.hpp"
 #include "smtp_sink.hpp"
 
@@ -115,6 +116,7 @@ TEST_F(AnswerTest, AnswersInThreadAndFlagsTheOriginal) {
   auto reply = message::parse_message(sent[0].raw);
   EXPECT_EQ(reply.subject, "Re: Opening hours");
   EXPECT_EQ(reply.in_reply_to, "q1@example.com");
+  EXPECT_EQ(reply.message_id, message::derive_reply_message_id("q1@example.com", "example.test"));
   EXPECT_EQ(reply.references, (std::vector<std::string>{"q0@example.com", "q1@example.com"}));
   ASSERT_NE(reply.header("Auto-Submitted"), nullptr);
   EXPECT_EQ(*reply.header("Auto-Submitted"), "auto-replied");
