@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The `raven` command as an operator meets it: exit codes, every config problem
+# listed with its line, and a prompt, clean exit on SIGTERM.
+# Usage: cli_test.sh PATH-TO-raven SOURCE-DIR
+set -u
+raven=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+check() {  # name, condition...
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
+}
+
+"$raven" version >"$tmp/out" 2>&1; rc=$?
+check "version exits 0" [ $rc -eq 0 ]
+check "version prints it" grep -q '^raven [0-9]' "$tmp/out"
+
+RAVEN_IMAP_PASSWORD=x RAVEN_SMTP_PASSWORD=y OPENAI_API_KEY=z \
+  "$raven" check-config -c "$src/examples/raven.yaml" >"$tmp/out" 2>&1; rc=$?
+check "example config is valid" [ $rc -eq 0 ]
+check "summary names the server" grep -q 'mail.example.com' "$tmp/out"
+
+cat >"$tmp/bad.yaml" <<'YAML'
+imap:
+  hots: mail.example.com
+  port: 99999
+  username: u
+  password: ${RAVEN_TEST_UNSET_VARIABLE}
+intake:
+  mode: poll
+filter:
+  senders: ["a@example.com\r\nA1 LOGOUT"]
+YAML
+"$raven" check-config -c "$tmp/bad.yaml" >"$tmp/out" 2>&1; rc=$?
+check "bad config exits 2" [ $rc -eq 2 ]
+check "unknown key with its line" grep -q 'imap.hots: unknown key (line 2); did you mean "host"?' "$tmp/out"
+check "port range with its line" grep -q 'imap.port: must be 1-65535 (line 3)' "$tmp/out"
+check "unset variable named" grep -q 'RAVEN_TEST_UNSET_VARIABLE is not set (line 5)' "$tmp/out"
+check "poll needs an interval" grep -q 'intake.poll_interval: is required in poll mode' "$tmp/out"
+check "CR/LF in a filter value" grep -q 'filter.senders\[0\]: must not contain CR, LF or NUL (line 9)' "$tmp/out"
+
+"$raven" check-config -c "$tmp/missing.yaml" >"$tmp/out" 2>&1; rc=$?
+check "missing file exits 2" [ $rc -eq 2 ]
+
+"$raven" frobnicate >"$tmp/out" 2>&1; rc=$?
+check "unknown subcommand exits 2" [ $rc -eq 2 ]
+
+cat >"$tmp/watch.yaml" <<'YAML'
+imap:
+  host: 127.0.0.1
+  port: 1
+  tls: none
+  username: u
+  password: p
+  connect_timeout: 1s
+YAML
+"$raven" run -c "$tmp/watch.yaml" >"$tmp/out" 2>&1; rc=$?
+check "run without answer/llm exits 2" [ $rc -eq 2 ]
+check "run says what is missing" grep -q 'raven run needs the answer and llm sections' "$tmp/out"
+
+# Nothing listens on port 1: watch keeps retrying with backoff until SIGTERM.
+"$raven" watch -c "$tmp/watch.yaml" >"$tmp/out" 2>&1 &
+pid=$!
+sleep 1.5
+kill -TERM $pid
+for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then kill -KILL $pid; fi
+wait $pid; rc=$?
+check "SIGTERM ends watch with 0" [ $rc -eq 0 ]
+check "a dead server is one clear line" grep -q 'msg="imap failed".*kind=transient next="reconnecting in' "$tmp/out"
+check "stopped cleanly" grep -q 'msg="intake stopped"' "$tmp/out"
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
