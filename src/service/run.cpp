@@ -15,6 +15,7 @@
 #include "intake/worker.hpp"
 #include "llm/http.hpp"
 #include "message/init.hpp"
+#include "smtp/session.hpp"
 #include "tracker/retry_schedule.hpp"
 #include "tracker/tracker.hpp"
 
@@ -36,6 +37,20 @@ int run(const config::Config& config, const log::Logger& logger, std::stop_sourc
     fatal = true;
     stop.request_stop();
   };
+
+  // Fail fast on what retrying cannot fix: SMTP credentials or certificate.
+  // A server that is merely down is retried later, message by message.
+  if (answer_config.mode == answer::Mode::send && config.smtp) {
+    smtp::Session probe(*config.smtp, logger);
+    auto checked = probe.verify(stop.get_token());
+    if (!checked && checked.kind == ErrorKind::fatal) {
+      logger.error("cannot start", {{"component", "smtp"}, {"error", checked.error}, {"next", "stopping"}});
+      return 1;
+    }
+    if (!checked) {
+      logger.warn("smtp not reachable at start", {{"error", checked.error}, {"next", "replies are retried later"}});
+    }
+  }
 
   std::vector<std::unique_ptr<answer::Worker>> workers;
   try {
