@@ -1,0 +1,99 @@
+// raven::policy — should Raven answer this message at all?
+//
+// Why: what makes people switch a mail robot off is that it answered a
+// newsletter, a bounce or another robot and started a loop, or answered a
+// stranger (issue 6). So before any LLM call the worker asks decide(), which
+// is a pure function of the parsed message, the envelope sender, the settings
+// and the allow-list, and always says why: a stable reason code for code and
+// the journal, a sentence for people, and the evidence it looked at (what
+// `raven check` prints).
+//
+// This file holds rules 1 and 2 of issue 6:
+//  1. loops, after RFC 3834 §2 and at least as strict as Pigeonhole's Sieve
+//     vacation: null envelope sender, our own address as sender, mailing-list
+//     fields (RFC 2369, RFC 2919), Auto-Submitted (RFC 3834 §5), Precedence,
+//     X-Auto-Response-Suppress, system senders, delivery reports (RFC 6522),
+//     X-Autoreply/X-Autorespond, X-Loop, and "one of our addresses must be a
+//     recipient";
+//  2. who may ask: every From mailbox and every Reply-To must be allowed.
+// Not here yet: "a reply to one of our own recent Message-IDs" (needs the
+// journal), authenticity (rule 3) and budgets (rule 4).
+//
+// Rules run in the order below; the first that matches decides. Reason codes
+// never change once released (the journal stores them):
+//   empty-envelope-sender, own-address, mailing-list, auto-submitted,
+//   precedence-bulk, auto-response-suppress, system-sender, delivery-report,
+//   x-autoreply, x-loop, not-addressed, no-sender, sender-not-allowed,
+//   reply-to-not-allowed; "answer" when none matched.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/problem.hpp"
+#include "filter/filter.hpp"
+#include "message/request.hpp"
+
+namespace raven::policy {
+
+struct Config {
+  // Our own addresses (addr-specs, "raven@example.com"). The config module
+  // adds answer.from and the IMAP user before validate(), so this is the
+  // complete list. Compared case-insensitively.
+  std::vector<std::string> addresses;
+  // Sieve vacation's rule: answer only mail that names one of `addresses` in
+  // To, Cc, Bcc or Resent-To/Cc/Bcc (RFC 5230 §4.5).
+  bool require_addressed = true;
+
+  // Every address must be a plain addr-spec; with require_addressed there
+  // must be at least one. Never throws.
+  Problems validate() const;
+};
+
+// Stable reason codes (see the list above).
+namespace code {
+inline constexpr std::string_view answer = "answer";
+inline constexpr std::string_view empty_envelope_sender = "empty-envelope-sender";
+inline constexpr std::string_view own_address = "own-address";
+inline constexpr std::string_view mailing_list = "mailing-list";
+inline constexpr std::string_view auto_submitted = "auto-submitted";
+inline constexpr std::string_view precedence_bulk = "precedence-bulk";
+inline constexpr std::string_view auto_response_suppress = "auto-response-suppress";
+inline constexpr std::string_view system_sender = "system-sender";
+inline constexpr std::string_view delivery_report = "delivery-report";
+inline constexpr std::string_view x_autoreply = "x-autoreply";
+inline constexpr std::string_view x_loop = "x-loop";
+inline constexpr std::string_view not_addressed = "not-addressed";
+inline constexpr std::string_view no_sender = "no-sender";
+inline constexpr std::string_view sender_not_allowed = "sender-not-allowed";
+inline constexpr std::string_view reply_to_not_allowed = "reply-to-not-allowed";
+}  // namespace code
+
+struct Decision {
+  enum Verdict { answer, skip };
+  Verdict verdict = skip;
+  std::string code;      // one of policy::code; "answer" for an answer
+  std::string sentence;  // for people: "The message carries List-Id, so it came from a mailing list."
+  // What the rules looked at, one "key: value" line each (envelope sender and
+  // where it came from, From, the matching header). Header values only, never
+  // the body; each value cut to a few hundred bytes.
+  std::vector<std::string> evidence;
+
+  bool answered() const noexcept { return verdict == answer; }
+};
+
+std::string_view to_string(Decision::Verdict verdict) noexcept;
+
+// Decides whether `request` should be answered.
+// `envelope_sender`: the SMTP MAIL FROM as delivered ("" is the null sender
+// "<>"; "<a@b>" and "a@b" both accepted); nullopt to take it from the first
+// (topmost) Return-Path field, and when there is none the rule on the empty
+// sender cannot match. `config` must have passed validate().
+// Pure: CPU only, no I/O, never blocks; borrows its arguments for the call;
+// any thread. Never throws (except std::bad_alloc).
+Decision decide(const message::Request& request, const std::optional<std::string>& envelope_sender,
+                const Config& config, const filter::Filter& allow);
+
+}  // namespace raven::policy
