@@ -1,0 +1,165 @@
+// raven::store::Journal — the durable record of every message Raven handles.
+//
+// Why: the promise "never answer twice, never drop a message" must survive
+// crashes, restarts, retries and re-deliveries (issue 4). Every step of the
+// reply protocol is written here before it is acted on, so a restarted Raven
+// knows where each message stands. This is the only place in Raven with SQL.
+//
+// Storage: one SQLite file in WAL mode (readers never block the writer),
+// synchronous=FULL (see journal.cpp for why not NORMAL), schema versioned with
+// PRAGMA user_version and upgraded by ordered migrations at open.
+//
+// Threading: one Journal per process, shared by all workers. Every member is
+// thread-safe (one internal mutex around one connection). Several processes
+// (or several Journal objects) may open the same file: SQLite's file locks
+// serialise writers and busy_timeout makes a writer wait for the lock instead
+// of failing at once. transition() is one conditional UPDATE, so of two
+// racers exactly one moves a message.
+//
+// Blocking: every member does disk I/O (an fsync per write) and may wait up
+// to Config::busy_timeout for another process's lock; call them from worker
+// threads, never from a latency-sensitive loop.
+//
+// Errors: the constructor throws raven::Error (fatal) when the file cannot be
+// opened, is not a database or has a newer schema. Other members throw
+// raven::Error whose kind says how to react: transient for a busy/locked
+// database or an I/O error or full disk, fatal for corruption or a read-only
+// file, permanent otherwise. Programming errors (an illegal transition) throw
+// std::invalid_argument.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "store/config.hpp"
+#include "store/state.hpp"
+
+struct sqlite3;
+
+namespace raven::store {
+
+// Wall-clock time in Unix milliseconds. Injected so tests control timestamps.
+using WallClock = std::function<std::int64_t()>;
+// The system clock (std::chrono::system_clock) in Unix milliseconds.
+std::int64_t system_now_ms();
+
+// The identity of a message on the server (RFC 3501 2.3.1.1: a UID is only
+// meaningful together with the mailbox's UIDVALIDITY).
+struct Key {
+  std::string mailbox;
+  std::uint32_t uidvalidity = 0;
+  std::uint32_t uid = 0;
+  bool operator==(const Key&) const = default;
+};
+
+// One message's row.
+struct Record {
+  Key key;
+  std::string message_id;  // of the original message; may be empty
+  State state = State::seen;
+  std::int64_t attempts = 0;  // failures recorded by record_failure()
+  std::optional<std::string> last_error;
+  std::optional<ErrorKind> last_error_kind;
+  std::optional<std::int64_t> last_failure_ms;  // when record_failure() last ran
+  std::optional<std::int64_t> next_attempt_ms;  // retry not before this time
+  std::optional<std::string> reply_message_id;
+  std::optional<std::string> reason;  // why it was skipped
+  std::int64_t created_ms = 0;
+  std::int64_t updated_ms = 0;
+};
+
+// Optional columns transition() writes together with the new state. Unset
+// members leave the column as it is.
+struct Fields {
+  std::optional<std::string> reason;
+  std::optional<std::string> reply_message_id;
+  std::optional<std::int64_t> next_attempt_ms;
+  bool clear_next_attempt = false;  // wins over next_attempt_ms
+};
+
+struct SeenResult {
+  Record record;
+  bool inserted = false;  // false: the key was already in the journal
+};
+
+class Journal {
+ public:
+  // The schema version this code writes; the file's PRAGMA user_version after
+  // open. A file with a higher version is refused.
+  static int schema_version() noexcept;
+
+  // Opens (creating the parent directories and the file if needed), sets WAL,
+  // busy_timeout, synchronous=FULL, foreign_keys=ON, and applies pending
+  // migrations in one IMMEDIATE transaction. Throws raven::Error (fatal) on
+  // any failure, std::invalid_argument if config.validate() reports problems.
+  // Blocks on disk I/O and, during migration, on other writers.
+  explicit Journal(const Config& config, WallClock now = system_now_ms);
+  ~Journal();
+  Journal(const Journal&) = delete;
+  Journal& operator=(const Journal&) = delete;
+
+  // Records that `key` was seen, in state seen, if it is not in the journal;
+  // either way returns the row as stored. Idempotent.
+  SeenResult record_seen(const Key& key, const std::string& message_id);
+
+  std::optional<Record> get(const Key& key);
+
+  // Every row with this Message-ID, oldest first: the same mail under another
+  // UIDVALIDITY, another UID (delivered twice) or another mailbox. An empty
+  // message_id matches nothing.
+  std::vector<Record> find_by_message_id(const std::string& message_id);
+
+  // Moves `key` to `to` if, and only if, its current state is one of `from`,
+  // writing `fields` in the same UPDATE. Returns false (and changes nothing)
+  // if the row is missing or in another state — e.g. another worker or
+  // instance got there first. Throws std::invalid_argument if some from -> to
+  // is not is_legal_transition() or `from` is empty.
+  bool transition(const Key& key, std::span<const State> from, State to, const Fields& fields = {});
+  bool transition(const Key& key, std::initializer_list<State> from, State to, const Fields& fields = {}) {
+    return transition(key, std::span<const State>(from.begin(), from.size()), to, fields);
+  }
+
+  // Increments attempts and stores the error, its kind, the failure time and
+  // the next attempt (nullopt clears it). Does not change the state; the
+  // caller transitions (to seen to wait, or to failed). False if no row.
+  bool record_failure(const Key& key, ErrorKind kind, const std::string& error,
+                      std::optional<std::int64_t> next_attempt_ms);
+
+  // Stores the reply's Message-ID (derived before sending). False if no row.
+  bool set_reply_message_id(const Key& key, const std::string& reply_message_id);
+
+  // Rows in state seen or answering whose next attempt is at or before
+  // `now_ms`, earliest first: what intake may dispatch again.
+  std::vector<Record> due_retries(std::int64_t now_ms);
+
+  // Rows in state seen or answering with a next attempt set, earliest first
+  // (for `raven status`: next attempt and last error are in each Record).
+  std::vector<Record> waiting_retries();
+
+  // The `limit` rows with the most recent record_failure(), newest first.
+  std::vector<Record> last_failures(int limit);
+
+  // Every State, with 0 for states no row is in.
+  std::map<State, std::int64_t> counts_by_state();
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const noexcept;
+  };
+
+  std::mutex m_;
+  std::unique_ptr<sqlite3, Closer> db_;
+  WallClock now_;
+  std::string path_;  // for error messages
+};
+
+}  // namespace raven::store

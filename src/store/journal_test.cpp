@@ -1,0 +1,380 @@
+#include "store/journal.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <barrier>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+namespace raven::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "raven-store-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    config_.path = (dir_ / "sub" / "dir" / "journal.db").string();
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  WallClock clock() {
+    return [this] { return now_.load(); };
+  }
+
+  // Reads one integer with a raw connection, as another tool would.
+  std::int64_t raw_int(const char* sql) const {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(config_.path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK);
+    std::int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+  }
+  void raw_exec(const char* sql) const {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(config_.path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+
+  fs::path dir_;
+  Config config_;
+  std::atomic<std::int64_t> now_{1'700'000'000'000};
+};
+
+const Key kKey{"INBOX", 7, 42};
+
+TEST(StoreConfig, Validate) {
+  Config c;
+  ASSERT_EQ(c.validate().size(), 1U);
+  EXPECT_EQ(c.validate()[0].field, "path");
+  c.path = "/x/journal.db";
+  EXPECT_TRUE(c.validate().empty());
+  c.busy_timeout = std::chrono::milliseconds(-1);
+  ASSERT_EQ(c.validate().size(), 1U);
+  EXPECT_EQ(c.validate()[0].field, "busy_timeout");
+}
+
+// The environment is process-wide; this test runs with no other thread alive.
+// NOLINTBEGIN(concurrency-mt-unsafe)
+TEST(StoreConfig, DefaultStatePath) {
+  const char* old_xdg = std::getenv("XDG_STATE_HOME");
+  const char* old_home = std::getenv("HOME");
+  const std::string saved_xdg = old_xdg != nullptr ? old_xdg : "";
+  const std::string saved_home = old_home != nullptr ? old_home : "";
+  setenv("XDG_STATE_HOME", "/st", 1);
+  setenv("HOME", "/home/u", 1);
+  EXPECT_EQ(default_state_path(), "/st/raven/journal.db");
+  setenv("XDG_STATE_HOME", "relative", 1);  // ignored per the XDG spec
+  EXPECT_EQ(default_state_path(), "/home/u/.local/state/raven/journal.db");
+  unsetenv("XDG_STATE_HOME");
+  EXPECT_EQ(default_state_path(), "/home/u/.local/state/raven/journal.db");
+  unsetenv("HOME");
+  EXPECT_EQ(default_state_path(), "");
+  if (old_xdg != nullptr) {
+    setenv("XDG_STATE_HOME", saved_xdg.c_str(), 1);
+  }
+  if (old_home != nullptr) {
+    setenv("HOME", saved_home.c_str(), 1);
+  }
+}
+// NOLINTEND(concurrency-mt-unsafe)
+
+TEST(StoreState, LegalTransitions) {
+  EXPECT_TRUE(is_legal_transition(State::seen, State::answering));
+  EXPECT_TRUE(is_legal_transition(State::sending, State::sent));
+  EXPECT_TRUE(is_legal_transition(State::sent, State::done));
+  EXPECT_FALSE(is_legal_transition(State::sent, State::sending));
+  EXPECT_FALSE(is_legal_transition(State::done, State::seen));
+  for (State s : kAllStates) {
+    EXPECT_EQ(parse_state(to_string(s)), s);
+  }
+  EXPECT_FALSE(parse_state("bogus"));
+}
+
+TEST_F(JournalTest, OpenCreatesFileAndSchema) {
+  Journal j(config_, clock());
+  EXPECT_TRUE(fs::exists(config_.path));
+  EXPECT_EQ(raw_int("PRAGMA user_version"), Journal::schema_version());
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM sqlite_master WHERE name = 'messages'"), 1);
+}
+
+TEST_F(JournalTest, WalModeIsOn) {
+  Journal j(config_, clock());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(config_.path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+TEST_F(JournalTest, ReopenKeepsDataAndMigrationsAreIdempotent) {
+  {
+    Journal j(config_, clock());
+    auto r = j.record_seen(kKey, "<a@x>");
+    EXPECT_TRUE(r.inserted);
+    EXPECT_TRUE(j.transition(kKey, {State::seen}, State::answering));
+  }
+  for (int i = 0; i < 3; ++i) {
+    Journal j(config_, clock());
+    auto r = j.get(kKey);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->state, State::answering);
+    EXPECT_EQ(r->message_id, "<a@x>");
+  }
+  EXPECT_EQ(raw_int("PRAGMA user_version"), Journal::schema_version());
+  EXPECT_EQ(raw_int("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
+                    "AND name LIKE 'messages_by_%'"),
+            3);
+}
+
+TEST_F(JournalTest, NewerSchemaIsRefused) {
+  { Journal j(config_, clock()); }
+  raw_exec("PRAGMA user_version = 99");
+  try {
+    Journal j(config_, clock());
+    FAIL() << "opened a newer schema";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::fatal);
+    EXPECT_NE(std::string(e.what()).find("99"), std::string::npos);
+  }
+}
+
+TEST_F(JournalTest, NotADatabaseIsFatal) {
+  fs::create_directories(fs::path(config_.path).parent_path());
+  std::ofstream(config_.path) << "this is not a database, not at all, just some text here....";
+  try {
+    Journal j(config_, clock());
+    FAIL() << "opened garbage";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::fatal);
+  }
+}
+
+TEST_F(JournalTest, RecordSeenIsInsertOrGet) {
+  Journal j(config_, clock());
+  auto first = j.record_seen(kKey, "<a@x>");
+  EXPECT_TRUE(first.inserted);
+  EXPECT_EQ(first.record.state, State::seen);
+  EXPECT_EQ(first.record.created_ms, now_.load());
+  EXPECT_EQ(first.record.attempts, 0);
+  ASSERT_TRUE(j.transition(kKey, {State::seen}, State::answering));
+  now_ += 1000;
+  auto again = j.record_seen(kKey, "<other@x>");
+  EXPECT_FALSE(again.inserted);
+  EXPECT_EQ(again.record.state, State::answering);
+  EXPECT_EQ(again.record.message_id, "<a@x>");
+  EXPECT_FALSE(j.get(Key{"INBOX", 7, 43}));
+}
+
+TEST_F(JournalTest, StateMachineHappyPathAndRefusals) {
+  Journal j(config_, clock());
+  j.record_seen(kKey, "<a@x>");
+  EXPECT_TRUE(j.transition(kKey, {State::seen}, State::answering));
+  // Raced: someone else already moved it; the state is no longer seen.
+  EXPECT_FALSE(j.transition(kKey, {State::seen}, State::answering));
+  now_ += 5;
+  Fields f;
+  f.reply_message_id = "<reply-a@x>";
+  EXPECT_TRUE(j.transition(kKey, {State::answering}, State::sending, f));
+  EXPECT_FALSE(j.transition(kKey, {State::seen, State::answering}, State::sending));
+  EXPECT_TRUE(j.transition(kKey, {State::sending}, State::sent));
+  // Illegal edges are programming errors and change nothing.
+  EXPECT_THROW(j.transition(kKey, {State::sent}, State::sending), std::invalid_argument);
+  EXPECT_THROW(j.transition(kKey, {}, State::sending), std::invalid_argument);
+  EXPECT_TRUE(j.transition(kKey, {State::sent}, State::done));
+  auto r = j.get(kKey);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, State::done);
+  EXPECT_EQ(r->reply_message_id, "<reply-a@x>");
+  EXPECT_EQ(r->updated_ms, now_.load());
+  EXPECT_GT(r->updated_ms, r->created_ms);
+  // Missing row.
+  EXPECT_FALSE(j.transition(Key{"INBOX", 7, 99}, {State::seen}, State::answering));
+}
+
+TEST_F(JournalTest, SkipWithReasonAndFieldsKeepUnsetColumns) {
+  Journal j(config_, clock());
+  j.record_seen(kKey, "<a@x>");
+  ASSERT_TRUE(j.set_reply_message_id(kKey, "<r@x>"));
+  Fields f;
+  f.reason = "auto-submitted";
+  ASSERT_TRUE(j.transition(kKey, {State::seen}, State::skipped, f));
+  auto r = j.get(kKey);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->reason, "auto-submitted");
+  EXPECT_EQ(r->reply_message_id, "<r@x>");
+  EXPECT_FALSE(j.set_reply_message_id(Key{"INBOX", 1, 1}, "<r@x>"));
+}
+
+TEST_F(JournalTest, FindByMessageIdAcrossUidvalidity) {
+  Journal j(config_, clock());
+  j.record_seen(Key{"INBOX", 1, 10}, "<same@x>");
+  ASSERT_TRUE(j.transition(Key{"INBOX", 1, 10}, {State::seen}, State::sending));
+  now_ += 1;
+  j.record_seen(Key{"INBOX", 2, 3}, "<same@x>");  // mailbox recreated
+  j.record_seen(Key{"INBOX", 2, 4}, "<other@x>");
+  auto rows = j.find_by_message_id("<same@x>");
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(rows[0].key, (Key{"INBOX", 1, 10}));
+  EXPECT_EQ(rows[0].state, State::sending);
+  EXPECT_EQ(rows[1].key, (Key{"INBOX", 2, 3}));
+  EXPECT_TRUE(j.find_by_message_id("<none@x>").empty());
+  j.record_seen(Key{"INBOX", 2, 5}, "");
+  EXPECT_TRUE(j.find_by_message_id("").empty());
+}
+
+TEST_F(JournalTest, FailuresAndRetries) {
+  Journal j(config_, clock());
+  const std::int64_t t0 = now_.load();
+  const Key a{"INBOX", 1, 1};
+  const Key b{"INBOX", 1, 2};
+  const Key c{"INBOX", 1, 3};
+  const Key d{"INBOX", 1, 4};
+  for (const Key& k : {a, b, c, d}) {
+    j.record_seen(k, "<" + std::to_string(k.uid) + "@x>");
+  }
+
+  ASSERT_TRUE(j.record_failure(a, ErrorKind::transient, "llm 503", t0 + 3000));
+  now_ += 1;
+  ASSERT_TRUE(j.record_failure(b, ErrorKind::transient, "timeout", t0 + 1000));
+  now_ += 1;
+  ASSERT_TRUE(j.record_failure(b, ErrorKind::transient, "timeout again", t0 + 2000));
+  now_ += 1;
+  ASSERT_TRUE(j.record_failure(c, ErrorKind::permanent, "smtp 550", std::nullopt));
+  ASSERT_TRUE(j.transition(c, {State::seen}, State::failed));
+  // d has a next attempt but is being sent: not a retry candidate.
+  ASSERT_TRUE(j.record_failure(d, ErrorKind::transient, "x", t0 + 10));
+  ASSERT_TRUE(j.transition(d, {State::seen}, State::sending));
+  EXPECT_FALSE(j.record_failure(Key{"X", 1, 1}, ErrorKind::transient, "x", std::nullopt));
+
+  auto rb = j.get(b);
+  ASSERT_TRUE(rb);
+  EXPECT_EQ(rb->attempts, 2);
+  EXPECT_EQ(rb->last_error, "timeout again");
+  EXPECT_EQ(rb->last_error_kind, ErrorKind::transient);
+  EXPECT_EQ(rb->next_attempt_ms, t0 + 2000);
+
+  EXPECT_TRUE(j.due_retries(t0 + 1999).empty());
+  auto due = j.due_retries(t0 + 5000);
+  ASSERT_EQ(due.size(), 2U);
+  EXPECT_EQ(due[0].key, b);  // earliest next attempt first
+  EXPECT_EQ(due[1].key, a);
+  ASSERT_EQ(j.due_retries(t0 + 2000).size(), 1U);
+
+  auto waiting = j.waiting_retries();
+  ASSERT_EQ(waiting.size(), 2U);
+  EXPECT_EQ(waiting[0].key, b);
+  EXPECT_EQ(waiting[0].last_error, "timeout again");
+
+  // Picked up again: clearing next_attempt takes it out of the retry lists.
+  Fields clear;
+  clear.clear_next_attempt = true;
+  ASSERT_TRUE(j.transition(b, {State::seen}, State::answering, clear));
+  EXPECT_EQ(j.waiting_retries().size(), 1U);
+
+  auto failures = j.last_failures(2);
+  ASSERT_EQ(failures.size(), 2U);
+  EXPECT_EQ(failures[0].key, d);  // same ms as c, later row wins the tie
+  EXPECT_EQ(failures[1].key, c);
+  EXPECT_EQ(failures[1].last_error_kind, ErrorKind::permanent);
+  EXPECT_EQ(j.last_failures(10).size(), 4U);
+  EXPECT_TRUE(j.last_failures(0).empty());
+}
+
+TEST_F(JournalTest, CountsByState) {
+  Journal j(config_, clock());
+  auto counts = j.counts_by_state();
+  EXPECT_EQ(counts.size(), kAllStates.size());
+  for (auto& [state, n] : counts) {
+    EXPECT_EQ(n, 0) << to_string(state);
+  }
+  for (std::uint32_t uid = 1; uid <= 5; ++uid) {
+    j.record_seen(Key{"INBOX", 1, uid}, "<m@x>");
+  }
+  ASSERT_TRUE(j.transition(Key{"INBOX", 1, 1}, {State::seen}, State::skipped));
+  ASSERT_TRUE(j.transition(Key{"INBOX", 1, 2}, {State::seen}, State::sending));
+  ASSERT_TRUE(j.transition(Key{"INBOX", 1, 3}, {State::seen}, State::sending));
+  counts = j.counts_by_state();
+  EXPECT_EQ(counts[State::seen], 2);
+  EXPECT_EQ(counts[State::sending], 2);
+  EXPECT_EQ(counts[State::skipped], 1);
+  EXPECT_EQ(counts[State::done], 0);
+}
+
+// Two "instances" (two connections to one file) race seen -> sending from two
+// threads; exactly one may win each round.
+TEST_F(JournalTest, TwoInstancesRaceExactlyOneWins) {
+  Journal a(config_, clock());
+  Journal b(config_, clock());
+  constexpr int kRounds = 200;
+  for (int round = 0; round < kRounds; ++round) {
+    Key key{"INBOX", 1, static_cast<std::uint32_t>(round + 1)};
+    a.record_seen(key, "<race@x>");
+    std::barrier start(2);
+    std::atomic<int> wins{0};
+    auto racer = [&](Journal& j) {
+      start.arrive_and_wait();
+      if (j.transition(key, {State::seen, State::answering}, State::sending)) {
+        ++wins;
+      }
+    };
+    std::thread ta(racer, std::ref(a));
+    std::thread tb(racer, std::ref(b));
+    ta.join();
+    tb.join();
+    ASSERT_EQ(wins.load(), 1) << "round " << round;
+    ASSERT_EQ(b.get(key)->state, State::sending);
+  }
+  EXPECT_EQ(a.counts_by_state()[State::sending], kRounds);
+}
+
+// A process that records `sending` and dies without closing the database
+// (as in a crash during SMTP) leaves `sending` for the next start to find.
+TEST_F(JournalTest, CrashAfterSendingIsRemembered) {
+  { Journal j(config_, clock()); }  // create before forking; no handle crosses fork
+  pid_t pid = fork();
+  ASSERT_NE(pid, -1);
+  if (pid == 0) {
+    try {
+      Journal j(config_, clock());
+      j.record_seen(kKey, "<crash@x>");
+      // _exit with the connection still open: no destructor, no atexit
+      // handler, no sqlite3_close, no WAL checkpoint.
+      _exit(j.transition(kKey, {State::seen}, State::sending) ? 1 : 2);
+    } catch (...) {
+      _exit(3);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 1);
+  Journal j(config_, clock());
+  auto r = j.get(kKey);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, State::sending);
+  EXPECT_EQ(r->message_id, "<crash@x>");
+}
+
+}  // namespace
+}  // namespace raven::store
