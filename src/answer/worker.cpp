@@ -57,6 +57,10 @@ Worker::Worker(Config config, imap::Config imap_config, llm::Config llm_config,
       deps_(std::move(deps)),
       log_(deps_.logger.with({{"component", "answer"}, {"worker", id}})),
       llm_(std::move(llm_config), log_, deps_.clock) {
+  // answer.from does not change: find its domain once, not per message.
+  if (auto from = message::parse_address(config_.from)) {
+    if (auto at = from->address.rfind('@'); at != std::string::npos) reply_domain_ = from->address.substr(at + 1);
+  }
   if (config_.mode == Mode::send) {
     if (!smtp_config) throw Error(ErrorKind::fatal, "answer: mode send needs an smtp section");
     smtp_.emplace(std::move(*smtp_config), log_);
@@ -160,12 +164,8 @@ Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
   options.quote_original = config_.quote_original;
   // The same original always gets the same reply Message-ID, so a second
   // attempt is recognisable (issue 4 builds on this).
-  if (!request.message_id.empty()) {
-    auto from = message::parse_address(config_.from);
-    auto at = from ? from->address.rfind('@') : std::string::npos;
-    if (at != std::string::npos) {
-      options.message_id = message::derive_reply_message_id(request.message_id, from->address.substr(at + 1));
-    }
+  if (!request.message_id.empty() && !reply_domain_.empty()) {
+    options.message_id = message::derive_reply_message_id(request.message_id, reply_domain_);
   }
   message::Reply reply = message::compose_reply(request, options, chat.content);
 

@@ -106,6 +106,7 @@ class Worker {
   imap::Config imap_config_;
   Dependencies deps_;
   log::Logger log_;
+  std::string reply_domain_;  // of answer.from: where reply Message-IDs live
   llm::Client llm_;
   std::optional<smtp::Session> smtp_;
   std::optional<imap::Session> imap_;
