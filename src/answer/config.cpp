@@ -20,6 +20,10 @@ bool is_atom(std::string_view s) {
 
 std::string_view to_string(Mode mode) noexcept { return mode == Mode::send ? "send" : "draft"; }
 
+std::string_view to_string(OnUncertain on_uncertain) noexcept {
+  return on_uncertain == OnUncertain::skip ? "skip" : "resend";
+}
+
 Problems Config::validate() const {
   Problems out;
   if (workers < 1 || workers > 64) out.push_back({"workers", "must be 1-64"});

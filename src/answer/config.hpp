@@ -14,6 +14,8 @@ enum class Mode {
   draft,  // APPEND to drafts_mailbox with \Draft; nothing is sent, a person reviews
 };
 
+enum class OnUncertain { skip, resend };
+
 struct Config {
   unsigned workers = 4;        // answer worker threads, each with its own IMAP/SMTP/HTTP connections
   std::size_t queue = 16;      // the intake → worker queue's capacity
@@ -31,6 +33,12 @@ struct Config {
   std::chrono::milliseconds retry_max{std::chrono::hours(1)};
   unsigned max_attempts = 8;
 
+  // A crash during SMTP leaves the outcome unknown (journal state sending).
+  // skip: never risk a second reply; the message is marked skipped as
+  // "uncertain" (listed by `raven status`). resend: send again, accepting a
+  // possible duplicate. Either way a copy in sent_mailbox settles it first.
+  OnUncertain on_uncertain = OnUncertain::skip;
+
   std::string failed_keyword = "$RavenFailed";    // with \Seen on a permanent failure
   std::string skipped_keyword = "$RavenSkipped";  // with \Seen when deliberately not answered
   // On SIGINT/SIGTERM, how long the message in hand may take to finish.
@@ -41,5 +49,6 @@ struct Config {
 };
 
 std::string_view to_string(Mode mode) noexcept;
+std::string_view to_string(OnUncertain on_uncertain) noexcept;
 
 }  // namespace raven::answer

@@ -29,6 +29,7 @@
 #include "llm/config.hpp"
 #include "log/log.hpp"
 #include "smtp/config.hpp"
+#include "store/config.hpp"
 
 namespace raven::config {
 
@@ -52,6 +53,11 @@ struct Config {
   std::optional<answer::Config> answer;
   std::optional<llm::Config> llm;
   std::optional<smtp::Config> smtp;
+
+  // The journal (always used by `raven run` and `raven status`). path is
+  // never empty after loading unless neither XDG_STATE_HOME nor HOME is
+  // usable; Journal then refuses to open with that problem.
+  store::Config state;
 
   log::Config log;
 };

@@ -96,9 +96,11 @@ TEST(ConfigSections, EveryAnswerKeyIsRead) {
                              "  max_attempts: 3\n"
                              "  failed_keyword: $Failed\n"
                              "  skipped_keyword: $Skipped\n"
-                             "  shutdown_timeout: 1m\n"}),
+                             "  shutdown_timeout: 1m\n"
+                             "  on_uncertain: resend\n"}),
                        options_with({}));
   ASSERT_TRUE(c.answer);
+  EXPECT_EQ(c.answer->on_uncertain, answer::OnUncertain::resend);
   const answer::Config& a = *c.answer;
   EXPECT_EQ(a.workers, 2u);
   EXPECT_EQ(a.queue, 100u);
@@ -115,6 +117,34 @@ TEST(ConfigSections, EveryAnswerKeyIsRead) {
   EXPECT_EQ(a.skipped_keyword, "$Skipped");
   EXPECT_EQ(a.shutdown_timeout, 1min);
   EXPECT_FALSE(c.smtp);  // draft mode needs no smtp
+}
+
+TEST(ConfigSections, OnUncertainDefaultsToSkipAndRejectsOtherWords) {
+  auto c = load_string(with({kAnswer, kSmtp}), options_with({}));
+  ASSERT_TRUE(c.answer);
+  EXPECT_EQ(c.answer->on_uncertain, answer::OnUncertain::skip);
+  auto p = problems(with({kAnswer, "  on_uncertain: maybe\n", kSmtp}));
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("answer.on_uncertain"), std::string::npos) << p[0];
+  EXPECT_NE(p[0].find("(line 7)"), std::string::npos) << p[0];
+}
+
+TEST(ConfigSections, StatePathIsResolvedAgainstTheConfigDirectory) {
+  auto c = load_string(with({"state:\n"
+                             "  path: journal/raven.db\n"
+                             "  busy_timeout: 250ms\n"}),
+                       options_with({}), "/etc/raven");
+  EXPECT_EQ(c.state.path, "/etc/raven/journal/raven.db");
+  EXPECT_EQ(c.state.busy_timeout, 250ms);
+  auto abs = load_string(with({"state:\n  path: /var/lib/raven/j.db\n"}), options_with({}), "/etc/raven");
+  EXPECT_EQ(abs.state.path, "/var/lib/raven/j.db");
+}
+
+TEST(ConfigSections, StatePathDefaultsUnderTheStateDirectory) {
+  auto c = load_string(kImap, options_with({}));
+  EXPECT_EQ(c.state.path, store::default_state_path());
+  EXPECT_EQ(c.state.busy_timeout, 5s);
+  EXPECT_FALSE(c.state.path.empty()) << "HOME is set in the test environment";
 }
 
 TEST(ConfigSections, EveryLlmKeyIsRead) {

@@ -171,7 +171,7 @@ TEST(ConfigLoad, UnknownKeys) {
   EXPECT_EQ(problems(std::string(kImap) + "loggin:\n  level: info\n"),
             (Lines{"loggin: unknown key (line 5); did you mean \"log\"?"}));
   EXPECT_EQ(problems(std::string(kImap) + "tools:\n  web: x\n"),
-            (Lines{"tools: unknown key (line 5); expected imap, intake, filter, answer, llm, smtp or log"}));
+            (Lines{"tools: unknown key (line 5); expected imap, intake, filter, answer, llm, smtp, state or log"}));
   EXPECT_EQ(problems(std::string(kImap) + "  retries: 3\n"), (Lines{"imap.retries: unknown key (line 5)"}));
 }
 

@@ -27,6 +27,8 @@ void read_answer(MapReader& yaml, Config& config) {
   yaml.get_duration("retry_initial", c.retry_initial, "1m");
   yaml.get_duration("retry_max", c.retry_max, "1h");
   yaml.get("max_attempts", c.max_attempts, 1, std::numeric_limits<unsigned>::max());
+  yaml.get_choice("on_uncertain", c.on_uncertain,
+                  {{"skip", answer::OnUncertain::skip}, {"resend", answer::OnUncertain::resend}});
   yaml.get("failed_keyword", c.failed_keyword);
   yaml.get("skipped_keyword", c.skipped_keyword);
   yaml.get_duration("shutdown_timeout", c.shutdown_timeout, "30s");

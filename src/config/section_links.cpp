@@ -23,6 +23,9 @@ void link_sections(Config& config, Report& report) {
     else
       report.cover("smtp.envelope_from");
   }
+
+  // The journal is state, not configuration: its default follows XDG.
+  if (config.state.path.empty() && !report.covers("state.path")) config.state.path = store::default_state_path();
 }
 
 }  // namespace raven::config::detail

@@ -39,11 +39,13 @@ void read_filter(MapReader& yaml, Config& config);
 void read_answer(MapReader& yaml, Config& config);
 void read_llm(MapReader& yaml, Config& config);
 void read_smtp(MapReader& yaml, Config& config);
+void read_state(MapReader& yaml, Config& config);
 void read_log(MapReader& yaml, Config& config);
 
 // Rules between sections, run after every section is read and before any
 // validate(): smtp is required when answer.mode is send; smtp.envelope_from
-// defaults to the address in answer.from.
+// defaults to the address in answer.from; state.path defaults to
+// store::default_state_path().
 void link_sections(Config& config, Report& report);
 
 // The three keys that can each supply one secret.

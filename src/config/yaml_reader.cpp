@@ -313,7 +313,7 @@ void MapReader::finish() {
     const std::vector<std::string_view> candidates(known_.begin(), known_.end());
     std::string hint = did_you_mean(e.key, candidates);
     // A short list (the root's seven sections, say) is worth spelling out.
-    if (hint.empty() && !known_.empty() && known_.size() <= 7) hint = "expected " + join(candidates);
+    if (hint.empty() && !known_.empty() && known_.size() <= 10) hint = "expected " + join(candidates);
     context_->report.add(path_of(e.key), e.line, "unknown key", std::move(hint));
   }
 }

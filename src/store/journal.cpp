@@ -432,18 +432,69 @@ bool Journal::transition(const Key& key, std::span<const State> from, State to, 
   return sqlite3_changes(db_.get()) == 1;
 }
 
-bool Journal::record_failure(const Key& key, ErrorKind kind, const std::string& error,
-                             std::optional<std::int64_t> next_attempt_ms) {
+std::optional<std::int64_t> Journal::record_failure(const Key& key, ErrorKind kind, const std::string& error,
+                                                    std::optional<std::int64_t> next_attempt_ms) {
   std::lock_guard lock(m_);
   auto now = now_();
   Statement st(db_.get(),
                "UPDATE messages SET attempts = attempts + 1, last_error = ?1, "
                "last_error_kind = ?2, last_failure_ms = ?3, next_attempt_ms = ?4, "
-               "updated_ms = ?3 WHERE mailbox = ?5 AND uidvalidity = ?6 AND uid = ?7",
+               "updated_ms = ?3 WHERE mailbox = ?5 AND uidvalidity = ?6 AND uid = ?7 "
+               "RETURNING attempts",
                path_);
   st.bind(1, error).bind(2, to_string(kind)).bind(3, now).bind(4, next_attempt_ms).bind_key(5, key);
+  if (!st.step()) return std::nullopt;
+  std::int64_t attempts = sqlite3_column_int64(st.get(), 0);
+  while (st.step()) {
+  }
+  return attempts;
+}
+
+SendClaim Journal::begin_sending(const Key& key, std::span<const State> from, const std::string& reply_message_id) {
+  if (from.empty() || from.size() > kAllStates.size()) {
+    throw std::invalid_argument("store: begin_sending needs 1-7 source states");
+  }
+  for (State f : from) {
+    if (!is_legal_transition(f, State::sending)) {
+      throw std::invalid_argument("store: illegal transition " + std::string(to_string(f)) + " -> sending");
+    }
+  }
+  std::lock_guard lock(m_);
+  // IMMEDIATE: the write lock is taken before the check, so another process
+  // cannot claim the same Message-ID between our SELECT and UPDATE.
+  Transaction tx(db_.get(), path_);
+  Statement own(db_.get(), "SELECT message_id FROM messages WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
+                path_);
+  own.bind_key(1, key);
+  if (!own.step()) return {};
+  const std::string message_id = column_text(own.get(), 0);
+  if (!message_id.empty()) {
+    Statement other(db_.get(),
+                    select("WHERE message_id = ?1 AND NOT (mailbox = ?2 AND uidvalidity = ?3 AND uid = ?4) "
+                           "AND (state IN ('sending', 'sent', 'done') "
+                           "OR (state = 'skipped' AND reason LIKE ?5)) ORDER BY created_ms, rowid LIMIT 1"),
+                    path_);
+    other.bind(1, message_id).bind_key(2, key).bind(5, std::string(kUncertainReason) + "%");
+    if (other.step()) return {false, read_record(other.get())};
+  }
+  Statement st(db_.get(),
+               "UPDATE messages SET state = 'sending', updated_ms = ?1, reply_message_id = ?2 "
+               "WHERE mailbox = ?3 AND uidvalidity = ?4 AND uid = ?5 "
+               "AND state IN (?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+               path_);
+  st.bind(1, now_()).bind(2, reply_message_id).bind_key(3, key);
+  for (std::size_t i = 0; i < kAllStates.size(); ++i) {
+    int index = 6 + static_cast<int>(i);
+    if (i < from.size()) {
+      st.bind(index, to_string(from[i]));
+    } else {
+      st.bind_null(index);
+    }
+  }
   st.step();
-  return sqlite3_changes(db_.get()) == 1;
+  const bool claimed = sqlite3_changes(db_.get()) == 1;
+  tx.commit();
+  return {claimed, std::nullopt};
 }
 
 bool Journal::set_reply_message_id(const Key& key, const std::string& reply_message_id) {
@@ -486,6 +537,28 @@ std::vector<Record> Journal::last_failures(int limit) {
                       "ORDER BY last_failure_ms DESC, rowid DESC LIMIT ?1"),
                path_);
   st.bind(1, std::int64_t{limit});
+  return read_all(st);
+}
+
+std::vector<Record> Journal::in_state(State state, int limit) {
+  if (limit <= 0) {
+    return {};
+  }
+  std::lock_guard lock(m_);
+  Statement st(db_.get(), select("WHERE state = ?1 ORDER BY updated_ms DESC, rowid DESC LIMIT ?2"), path_);
+  st.bind(1, to_string(state)).bind(2, std::int64_t{limit});
+  return read_all(st);
+}
+
+std::vector<Record> Journal::uncertain(int limit) {
+  if (limit <= 0) {
+    return {};
+  }
+  std::lock_guard lock(m_);
+  Statement st(db_.get(),
+               select("WHERE state = 'skipped' AND reason LIKE ?1 ORDER BY updated_ms DESC, rowid DESC LIMIT ?2"),
+               path_);
+  st.bind(1, std::string(kUncertainReason) + "%").bind(2, std::int64_t{limit});
   return read_all(st);
 }
 

@@ -80,10 +80,25 @@ struct Record {
 // Optional columns transition() writes together with the new state. Unset
 // members leave the column as it is.
 struct Fields {
-  std::optional<std::string> reason;
-  std::optional<std::string> reply_message_id;
-  std::optional<std::int64_t> next_attempt_ms;
+  // `{}` on each member lets designated initializers name only some of them
+  // without -Wmissing-field-initializers.
+  std::optional<std::string> reason{};
+  std::optional<std::string> reply_message_id{};
+  std::optional<std::int64_t> next_attempt_ms{};
   bool clear_next_attempt = false;  // wins over next_attempt_ms
+};
+
+// The reason stored with a message skipped because a crash left the SMTP
+// outcome unknown (answer.on_uncertain: skip). `raven status` lists these: the
+// sender may or may not have a reply. Reasons start with this word.
+inline constexpr std::string_view kUncertainReason = "uncertain";
+
+// What begin_sending() found.
+struct SendClaim {
+  bool claimed = false;  // the row is now in state sending: go ahead and submit
+  // When not claimed because the same Message-ID was (or may have been)
+  // answered under another key: that row.
+  std::optional<Record> answered_as;
 };
 
 struct SeenResult {
@@ -128,11 +143,24 @@ class Journal {
     return transition(key, std::span<const State>(from.begin(), from.size()), to, fields);
   }
 
+  // Moves `key` from one of `from` to sending with its reply Message-ID, in
+  // one IMMEDIATE transaction, unless another row with the same (non-empty)
+  // Message-ID was already answered or may have been: state sending, sent or
+  // done, or skipped as uncertain. That is the guard against two replies to
+  // one mail delivered twice (even to two workers at once, or two processes)
+  // or met again after a UIDVALIDITY change. Not claimed and no answered_as:
+  // the row is missing or not in a `from` state (someone got there first).
+  SendClaim begin_sending(const Key& key, std::span<const State> from, const std::string& reply_message_id);
+  SendClaim begin_sending(const Key& key, std::initializer_list<State> from, const std::string& reply_message_id) {
+    return begin_sending(key, std::span<const State>(from.begin(), from.size()), reply_message_id);
+  }
+
   // Increments attempts and stores the error, its kind, the failure time and
   // the next attempt (nullopt clears it). Does not change the state; the
-  // caller transitions (to seen to wait, or to failed). False if no row.
-  bool record_failure(const Key& key, ErrorKind kind, const std::string& error,
-                      std::optional<std::int64_t> next_attempt_ms);
+  // caller transitions (to seen to wait, or to failed). Returns the attempts
+  // now recorded, nullopt if there is no row.
+  std::optional<std::int64_t> record_failure(const Key& key, ErrorKind kind, const std::string& error,
+                                             std::optional<std::int64_t> next_attempt_ms);
 
   // Stores the reply's Message-ID (derived before sending). False if no row.
   bool set_reply_message_id(const Key& key, const std::string& reply_message_id);
@@ -147,6 +175,12 @@ class Journal {
 
   // The `limit` rows with the most recent record_failure(), newest first.
   std::vector<Record> last_failures(int limit);
+
+  // At most `limit` rows in `state`, most recently updated first.
+  std::vector<Record> in_state(State state, int limit);
+
+  // Skipped rows whose reason starts with kUncertainReason, newest first.
+  std::vector<Record> uncertain(int limit);
 
   // Every State, with 0 for states no row is in.
   std::map<State, std::int64_t> counts_by_state();

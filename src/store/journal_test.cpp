@@ -376,5 +376,72 @@ TEST_F(JournalTest, CrashAfterSendingIsRemembered) {
   EXPECT_EQ(r->message_id, "<crash@x>");
 }
 
+
+TEST_F(JournalTest, RecordFailureReturnsTheAttemptsSoFar) {
+  Journal j(config_, clock());
+  const Key k{"INBOX", 1, 7};
+  j.record_seen(k, "<7@x>");
+  EXPECT_EQ(j.record_failure(k, ErrorKind::transient, "a", std::nullopt), 1);
+  EXPECT_EQ(j.record_failure(k, ErrorKind::transient, "b", std::nullopt), 2);
+  EXPECT_EQ(j.record_failure(Key{"INBOX", 1, 8}, ErrorKind::transient, "c", std::nullopt), std::nullopt);
+}
+
+TEST_F(JournalTest, BeginSendingClaimsOnceAndStoresTheReplyId) {
+  Journal j(config_, clock());
+  const Key k{"INBOX", 1, 1};
+  j.record_seen(k, "<m@x>");
+  ASSERT_TRUE(j.transition(k, {State::seen}, State::answering));
+  auto first = j.begin_sending(k, {State::answering}, "<r@raven>");
+  EXPECT_TRUE(first.claimed);
+  EXPECT_FALSE(first.answered_as);
+  EXPECT_EQ(j.get(k)->state, State::sending);
+  EXPECT_EQ(j.get(k)->reply_message_id, "<r@raven>");
+  // A second claim (another worker, another process) finds it taken.
+  auto second = j.begin_sending(k, {State::answering}, "<r@raven>");
+  EXPECT_FALSE(second.claimed);
+  EXPECT_FALSE(second.answered_as);
+  EXPECT_FALSE(j.begin_sending(Key{"INBOX", 1, 99}, {State::answering}, "<r@raven>").claimed);
+  EXPECT_THROW(j.begin_sending(k, {State::done}, "<r@raven>"), std::invalid_argument);
+}
+
+TEST_F(JournalTest, BeginSendingRefusesAMessageIdAnsweredUnderAnotherKey) {
+  Journal j(config_, clock());
+  const Key first{"INBOX", 1, 1};
+  const Key again{"INBOX", 1, 2};       // delivered twice
+  const Key recreated{"INBOX", 9, 1};  // UIDVALIDITY changed
+  const Key other{"INBOX", 1, 3};
+  j.record_seen(first, "<same@x>");
+  j.record_seen(again, "<same@x>");
+  j.record_seen(recreated, "<same@x>");
+  j.record_seen(other, "<other@x>");
+  ASSERT_TRUE(j.begin_sending(first, {State::seen}, "<r@raven>").claimed);
+
+  auto dup = j.begin_sending(again, {State::seen}, "<r@raven>");
+  EXPECT_FALSE(dup.claimed);
+  ASSERT_TRUE(dup.answered_as);
+  EXPECT_EQ(dup.answered_as->key, first);
+  EXPECT_EQ(j.get(again)->state, State::seen) << "a refused claim changes nothing";
+  EXPECT_TRUE(j.begin_sending(other, {State::seen}, "<o@raven>").claimed);
+
+  // Sent, done, or skipped as uncertain all count as (maybe) answered.
+  ASSERT_TRUE(j.transition(first, {State::sending}, State::skipped, {.reason = "uncertain: crash during SMTP"}));
+  EXPECT_FALSE(j.begin_sending(recreated, {State::seen}, "<r@raven>").claimed);
+  EXPECT_EQ(j.uncertain(10).size(), 1u);
+  EXPECT_EQ(j.uncertain(10).front().key, first);
+  EXPECT_EQ(j.in_state(State::skipped, 10).size(), 1u);
+  EXPECT_EQ(j.in_state(State::sending, 10).size(), 1u);
+  EXPECT_TRUE(j.in_state(State::sending, 0).empty());
+}
+
+TEST_F(JournalTest, MessagesWithoutMessageIdAreNeverDuplicatesOfEachOther) {
+  Journal j(config_, clock());
+  const Key a{"INBOX", 1, 1};
+  const Key b{"INBOX", 1, 2};
+  j.record_seen(a, "");
+  j.record_seen(b, "");
+  EXPECT_TRUE(j.begin_sending(a, {State::seen}, "").claimed);
+  EXPECT_TRUE(j.begin_sending(b, {State::seen}, "").claimed);
+}
+
 }  // namespace
 }  // namespace raven::store
