@@ -85,7 +85,8 @@ int main(int argc, char** argv) {
         << (std::getenv("OPENAI_API_KEY") ? "  api_key: ${OPENAI_API_KEY}\n" : "")
         << "  system_prompt: \"You answer email for the Example shop. Be brief and friendly.\"\n"
         << "smtp:\n  host: 127.0.0.1\n  port: " << sink.port() << "\n  tls: none\n"
-        << "  envelope_from: " << dovecot.user() << "\n";
+        << "  envelope_from: " << dovecot.user() << "\n"
+        << "state:\n  path: journal.db  # next to this file\n";
     }
     say("config written to " + config_path + ":");
     std::cout << read_file(config_path);

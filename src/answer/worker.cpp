@@ -1,48 +1,23 @@
+// Worker: the session, the dispatch of one UID, and the happy path (see
+// worker.hpp). Recovery is in resume.cpp, delivery in deliver.cpp, the ways a
+// message ends otherwise (skip, fail, retry) in endings.cpp.
 #include "answer/worker.hpp"
 
-#include <algorithm>
-#include <cmath>
-
+#include "answer/flags.hpp"
 #include "answer/user_turn.hpp"
 #include "message/address.hpp"
-#include "message/compose.hpp"
 #include "message/message_id.hpp"
 #include "message/parse.hpp"
 #include "message/text_part.hpp"
 
 namespace raven::answer {
-namespace {
-
-const std::vector<std::string> kAnsweredFlags{"\\Seen", "\\Answered"};
-
-bool has_flag(const std::vector<std::string>& flags, std::string_view flag) {
-  return std::any_of(flags.begin(), flags.end(), [&](const std::string& f) {
-    return f.size() == flag.size() &&
-           std::equal(f.begin(), f.end(), flag.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); });
-  });
-}
-
-// Gmail saves every message sent through its SMTP server in [Gmail]/Sent Mail
-// by itself; an APPEND would make a second copy.
-bool is_gmail(const imap::Session& session) { return session.has_capability("X-GM-EXT-1"); }
-
-}  // namespace
-
-bool AnsweredMemo::contains(const std::string& message_id) const {
-  std::lock_guard lock(m_);
-  return ids_.count(message_id) != 0;
-}
-
-void AnsweredMemo::add(const std::string& message_id) {
-  std::lock_guard lock(m_);
-  ids_.insert(message_id);
-}
 
 std::string_view to_string(Outcome outcome) noexcept {
   switch (outcome) {
     case Outcome::answered: return "answered";
     case Outcome::skipped: return "skipped";
     case Outcome::retry_later: return "retry_later";
+    case Outcome::waiting: return "waiting";
     case Outcome::failed: return "failed";
     case Outcome::fatal: return "fatal";
     case Outcome::gone: return "gone";
@@ -79,7 +54,16 @@ imap::Session& Worker::imap_session(std::stop_token abort) {
   if (imap_ && !imap_->usable()) imap_.reset();
   if (!imap_) {
     imap::Session s = imap::Session::connect(imap_config_, abort);
-    s.select(imap_config_.mailbox);
+    const imap::MailboxStatus status = s.select(imap_config_.mailbox);
+    if (uidvalidity_ != 0 && status.uidvalidity != uidvalidity_) {
+      // Every UID in hand may name another message now; the journal's
+      // Message-IDs keep anything from being answered twice.
+      log_.warn("mailbox UIDVALIDITY changed", {{"mailbox", imap_config_.mailbox},
+                                                {"old", uidvalidity_},
+                                                {"new", status.uidvalidity},
+                                                {"next", "relying on Message-IDs"}});
+    }
+    uidvalidity_ = status.uidvalidity;
     imap_.emplace(std::move(s));
   }
   return *imap_;
@@ -87,6 +71,7 @@ imap::Session& Worker::imap_session(std::stop_token abort) {
 
 Outcome Worker::process(imap::Uid uid, std::stop_token abort) {
   Outcome outcome = Outcome::failed;
+  key_.reset();
   try {
     outcome = handle(uid, abort);
   } catch (const Error& e) {
@@ -100,27 +85,42 @@ Outcome Worker::process(imap::Uid uid, std::stop_token abort) {
         break;
     }
   }
-  if (outcome != Outcome::retry_later) deps_.retries.forget(uid);
+  if (outcome != Outcome::retry_later && outcome != Outcome::waiting) deps_.retries.forget(uid);
   deps_.tracker.release(uid);
   return outcome;
 }
 
 Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
-  const auto started = deps_.clock.now();
   imap::Session& imap = imap_session(abort);
+  key_ = store::Key{imap_config_.mailbox, uidvalidity_, uid};
+  std::optional<store::Record> record = deps_.journal.get(*key_);
+  if (record && (record->state == store::State::seen || record->state == store::State::answering) &&
+      record->next_attempt_ms && *record->next_attempt_ms > deps_.wall_clock()) {
+    return wait_for_retry(uid, *record->next_attempt_ms);  // dispatched early (after a restart)
+  }
 
   imap::FetchItems first;
   first.flags = first.size = first.bodystructure = first.header = true;
   auto fetched = imap.uid_fetch({uid}, first);
   if (fetched.empty()) {
+    // This session may not know the UID yet: intake saw it arrive on its own
+    // connection, and a server answers UID FETCH only for messages it has
+    // told this session about. NOOP collects the pending EXISTS.
+    imap.noop();
+    fetched = imap.uid_fetch({uid}, first);
+  }
+  if (fetched.empty()) {
     log_.info("message gone", {{"uid", uid}, {"next", "nothing to do"}});
+    if (record) {
+      deps_.journal.transition(*key_, {store::State::seen, store::State::answering}, store::State::skipped,
+                               {.reason = "gone: expunged before it was answered", .clear_next_attempt = true});
+    }
     return Outcome::gone;
   }
   imap::FetchedMessage& msg = fetched.front();
-  if (has_flag(msg.flags, "\\Seen")) {
-    // Read (or handled) since it was dispatched: someone else has it.
-    log_.info("already seen", {{"uid", uid}, {"next", "not answering"}});
-    return Outcome::skipped;
+  const bool seen_flag = has_flag(msg.flags, "\\Seen");
+  if (record) {
+    if (auto outcome = resume(*record, seen_flag, abort)) return *outcome;
   }
 
   message::Limits limits;
@@ -136,8 +136,21 @@ Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
       }
     }
   }
-  message::Request request = message::parse_fetched(msg, limits);
+  const message::Request request = message::parse_fetched(msg, limits);
+  if (!record) deps_.journal.record_seen(*key_, request.message_id);
 
+  if (seen_flag) {
+    // Read (or handled) since it was dispatched: someone else has it.
+    log_.info("already seen", {{"uid", uid}, {"next", "not answering"}});
+    deps_.journal.transition(*key_, {store::State::seen, store::State::answering}, store::State::skipped,
+                             {.reason = "already \\Seen: read or handled elsewhere", .clear_next_attempt = true});
+    return Outcome::skipped;
+  }
+  return answer(uid, request, abort);
+}
+
+Outcome Worker::answer(imap::Uid uid, const message::Request& request, std::stop_token abort) {
+  const auto started = deps_.clock.now();
   // Who may ask: the exact allow-list on parsed addresses (the SEARCH was only
   // a substring pre-filter), and a reply must never go to a stranger.
   if (request.from.empty() || !deps_.filter.allows(request.from.address)) {
@@ -147,12 +160,12 @@ Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
     if (!deps_.filter.allows(rt.address)) return skip(uid, "reply-to not allowed", &request);
   }
   if (!request.has_text()) return skip(uid, "no text: " + request.reason, &request);
-  if (!request.message_id.empty() && deps_.answered.contains(request.message_id)) {
-    // Sent earlier by this process; only the flags are missing.
-    flag(uid, kAnsweredFlags, abort);
-    log_.info("already answered", {{"uid", uid}, {"next", "flagged only"}});
-    return Outcome::answered;
+  // Before spending tokens: answered already under another UID/UIDVALIDITY?
+  // (begin_sending checks again atomically; this only saves the LLM call.)
+  for (const store::Record& other : deps_.journal.find_by_message_id(request.message_id)) {
+    if (other.key != *key_ && answered_or_maybe(other)) return duplicate(uid, other);
   }
+  deps_.journal.transition(*key_, {store::State::seen}, store::State::answering);
 
   auto chat = llm_.complete(llm::make_request(llm_.config(), render_user_turn(request)), abort);
   if (chat.content.empty()) {
@@ -162,94 +175,43 @@ Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
   message::ReplyOptions options;
   options.from = config_.from;
   options.quote_original = config_.quote_original;
-  // The same original always gets the same reply Message-ID, so a second
-  // attempt is recognisable (issue 4 builds on this).
+  // The same original always gets the same reply Message-ID, so a copy in
+  // Sent proves that this reply went out.
   if (!request.message_id.empty() && !reply_domain_.empty()) {
     options.message_id = message::derive_reply_message_id(request.message_id, reply_domain_);
   }
-  message::Reply reply = message::compose_reply(request, options, chat.content);
+  const message::Reply reply = message::compose_reply(request, options, chat.content);
 
-  if (config_.mode == Mode::send) {
-    auto result = smtp_->submit("", reply.recipients, reply.data, abort);
-    if (!result) throw Error(result.kind, result.error);
-    for (const auto& r : result.rejected) {
-      log_.warn("recipient refused", {{"uid", uid}, {"recipient", r.address}, {"code", r.code}, {"reply", r.reply}});
-    }
-    if (!request.message_id.empty()) deps_.answered.add(request.message_id);
-    if (!config_.sent_mailbox.empty() && !is_gmail(imap)) {
-      try {
-        imap.append(config_.sent_mailbox, reply.data, {"\\Seen"});
-      } catch (const Error& e) {
-        // The reply is out; a missing copy must not make us send it again.
-        log_.warn("sent copy not saved", {{"uid", uid}, {"mailbox", config_.sent_mailbox}, {"error", e.what()}});
-      }
-    }
-  } else {
-    imap.append(config_.drafts_mailbox, reply.data, {"\\Draft", "\\Seen"});
-    if (!request.message_id.empty()) deps_.answered.add(request.message_id);
+  const store::SendClaim claim = deps_.journal.begin_sending(*key_, {store::State::answering}, reply.message_id);
+  if (!claim.claimed) {
+    if (claim.answered_as) return duplicate(uid, *claim.answered_as);
+    log_.info("taken by another worker", {{"uid", uid}, {"next", "nothing to do"}});
+    return Outcome::skipped;
   }
-
-  flag(uid, kAnsweredFlags, abort);
+  crash_point("after_sending_recorded");
+  if (auto outcome = deliver(uid, reply, abort)) return *outcome;
+  if (!deps_.journal.transition(*key_, {store::State::sending}, store::State::sent)) {
+    throw Error(ErrorKind::transient, "store: message left state sending unexpectedly");
+  }
+  crash_point("after_sent_recorded");
+  const Outcome outcome = finish(uid, abort);
   log_.info("answered", {{"uid", uid},
                          {"mode", to_string(config_.mode)},
                          {"reply_id", reply.message_id},
                          {"tokens", chat.usage.total_tokens},
                          {"duration", std::chrono::duration_cast<std::chrono::milliseconds>(deps_.clock.now() - started)}});
+  return outcome;
+}
+
+// The reply is out (journal: sent): flags, then done.
+Outcome Worker::finish(imap::Uid uid, std::stop_token abort) {
+  flag(uid, kAnsweredFlags, abort);
+  deps_.journal.transition(*key_, {store::State::sent}, store::State::done, {.clear_next_attempt = true});
   return Outcome::answered;
 }
 
-// Sets flags; after a sent reply this must not fail silently: one reconnect
-// and retry, then the error propagates (the memo prevents a resend).
-void Worker::flag(imap::Uid uid, const std::vector<std::string>& flags, std::stop_token abort) {
-  try {
-    imap_session(abort).uid_store_add_flags({uid}, flags);
-  } catch (const Error& e) {
-    if (e.kind() != ErrorKind::transient) throw;
-    imap_.reset();
-    imap_session(abort).uid_store_add_flags({uid}, flags);
-  }
-}
-
-Outcome Worker::skip(imap::Uid uid, std::string_view reason, const message::Request* request) {
-  log_.info("skipped", {{"uid", uid},
-                        {"reason", reason},
-                        {"from", request ? request->from.address : std::string()},
-                        {"next", "marking \\Seen " + config_.skipped_keyword}});
-  flag(uid, {"\\Seen", config_.skipped_keyword}, {});
-  return Outcome::skipped;
-}
-
-Outcome Worker::fail(imap::Uid uid, std::string_view reason, ErrorKind kind) {
-  log_.error("cannot answer", {{"uid", uid},
-                               {"error", reason},
-                               {"kind", to_string(kind)},
-                               {"next", "marking \\Seen " + config_.failed_keyword}});
-  try {
-    flag(uid, {"\\Seen", config_.failed_keyword}, {});
-  } catch (const Error& e) {
-    log_.error("flags not set", {{"uid", uid}, {"error", e.what()}, {"next", "the message will be tried again"}});
-  }
-  return Outcome::failed;
-}
-
-Outcome Worker::retry(imap::Uid uid, const Error& error) {
-  if (imap_ && !imap_->usable()) imap_.reset();
-  const unsigned done = deps_.retries.attempts(uid) + 1;
-  if (done >= config_.max_attempts) {
-    return fail(uid, std::string(error.what()) + " (after " + std::to_string(done) + " attempts)", ErrorKind::transient);
-  }
-  // retry_initial doubling per attempt, capped at retry_max.
-  const double factor = std::pow(2.0, static_cast<double>(done - 1));
-  const double ms = std::min(static_cast<double>(config_.retry_initial.count()) * factor,
-                             static_cast<double>(config_.retry_max.count()));
-  const auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(ms));
-  deps_.retries.record_failure(uid, deps_.clock.now() + delay);
-  log_.warn("answer failed", {{"uid", uid},
-                              {"error", error.what()},
-                              {"kind", "transient"},
-                              {"attempt", done},
-                              {"next", "retrying in " + log::Field::format_duration(delay)}});
-  return Outcome::retry_later;
+void Worker::crash_point(std::string_view name) const {
+  if (deps_.crash_point) deps_.crash_point(name);
 }
 
 }  // namespace raven::answer

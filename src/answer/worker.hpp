@@ -1,30 +1,45 @@
 // raven::answer::Worker — one message from the queue to a reply and flags.
 //
 // For each UID it owns (the tracker says so), in order (DESIGN.md "Data flow"):
-//   FETCH (FLAGS, RFC822.SIZE, BODYSTRUCTURE, BODY.PEEK[HEADER]) → choose the
-//   text part → FETCH BODY.PEEK[section]<0.N> (never attachments) → parse →
-//   allow-list on the parsed From and Reply-To → LLM → compose → deliver
+//   journal: where does this message stand? → FETCH (FLAGS, RFC822.SIZE,
+//   BODYSTRUCTURE, BODY.PEEK[HEADER]) → choose the text part → FETCH
+//   BODY.PEEK[section]<0.N> (never attachments) → parse → allow-list on the
+//   parsed From and Reply-To → LLM → compose → journal `sending` → deliver
 //   (send: SMTP, then APPEND a copy to Sent; draft: APPEND to Drafts) →
-//   UID STORE +FLAGS (\Seen \Answered) → release the UID.
+//   journal `sent` → UID STORE +FLAGS (\Seen \Answered) → journal `done`.
 // Nothing is marked \Seen before its reply is accepted by the SMTP server (or
 // stored as a draft), or before it is deliberately skipped.
 //
+// The journal (store::Journal) makes this exactly-once across crashes:
+//  - `sent` met again (crash before the flags): flags only, never resend.
+//  - `sending` met again (crash during SMTP: outcome unknown): the reply's
+//    Message-ID (derived from the original's, so stable) is looked for in
+//    sent_mailbox (drafts_mailbox in draft mode); found → it was sent. Else
+//    answer.on_uncertain: skip (state skipped, reason "uncertain…", \Seen +
+//    skipped_keyword, a warning) or resend.
+//  - a Message-ID answered before under another UID or UIDVALIDITY (the mail
+//    delivered twice, the mailbox recreated) is not answered again:
+//    Journal::begin_sending refuses it atomically, even for two workers or
+//    two processes racing.
+//  - done / skipped / failed met again (crash before the flags): flags only.
+//
 // Outcomes:
 //  - answered: flagged \Seen \Answered.
-//  - skipped (sender not allowed, Reply-To not allowed, no text, already
-//    \Seen): \Seen + answer.skipped_keyword, reason logged (nothing when it was
-//    already \Seen: someone else handled it).
-//  - transient failure (network, LLM 5xx/timeout, SMTP 4xx): left unseen; the
-//    RetrySchedule gets the next attempt time (answer.retry_initial doubling
-//    to retry_max); after answer.max_attempts it becomes a permanent failure.
-//  - permanent failure (SMTP 5xx, LLM 4xx or garbage, unusable message):
-//    \Seen + answer.failed_keyword, reason logged.
+//  - skipped (sender not allowed, Reply-To not allowed, no text, a duplicate,
+//    uncertain, already \Seen): \Seen + answer.skipped_keyword (duplicates
+//    of an answered mail get \Seen \Answered; nothing when it was already
+//    \Seen: someone else handled it), reason logged and journaled.
+//  - retry_later (network, LLM 5xx/timeout, SMTP 4xx): left unseen; the
+//    journal gets attempts, the error and the next attempt time
+//    (answer.retry_initial doubling to retry_max) and so does the in-memory
+//    RetrySchedule intake consults; after answer.max_attempts the message is
+//    failed.
+//  - waiting: dispatched before its next attempt time (after a restart):
+//    nothing done; its time is put in the RetrySchedule.
+//  - failed (SMTP 5xx, LLM 4xx or garbage, unusable message, attempts used
+//    up): \Seen + answer.failed_keyword, reason logged and journaled.
 //  - fatal (SMTP credentials or certificate rejected): the message is left
-//    as it is and on_fatal is called, so the service stops.
-//
-// Until the journal (issue 4) exists, a reply that was sent but whose flags
-// could not be set is remembered in memory (by the original's Message-ID), so
-// this process never sends it twice.
+//    as it is (back to `seen`) and on_fatal is called, so the service stops.
 //
 // Ownership: each Worker owns its IMAP session, SMTP session and LLM client
 // (one connection of each per worker, DESIGN.md); it borrows the rest, which
@@ -34,7 +49,6 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <stop_token>
 #include <string>
 
@@ -46,38 +60,36 @@
 #include "imap/session.hpp"
 #include "llm/client.hpp"
 #include "log/log.hpp"
+#include "message/compose.hpp"
 #include "message/request.hpp"
 #include "smtp/session.hpp"
+#include "store/journal.hpp"
 #include "tracker/retry_schedule.hpp"
 #include "tracker/tracker.hpp"
 
 namespace raven::answer {
-
-// Shared by all workers of one service: Message-IDs answered by this process.
-class AnsweredMemo {
- public:
-  bool contains(const std::string& message_id) const;
-  void add(const std::string& message_id);
-
- private:
-  mutable std::mutex m_;
-  std::set<std::string> ids_;
-};
 
 struct Dependencies {
   tracker::Tracker& tracker;
   tracker::RetrySchedule& retries;
   BoundedQueue<imap::Uid>& queue;
   const filter::Filter& filter;
-  AnsweredMemo& answered;
+  store::Journal& journal;
   Clock& clock;
   log::Logger logger;
   // Called (on the worker's thread) when a fatal error means no message can
   // be answered until the operator acts.
   std::function<void(const Error&)> on_fatal;
+  // Test builds only (service wires RAVEN_CRASH_AT): called at each named
+  // point of the protocol — after_sending_recorded, after_smtp_accepted,
+  // after_sent_copy, after_sent_recorded — so a test can kill the process
+  // there. Empty in production.
+  std::function<void(std::string_view)> crash_point{};
+  // Wall-clock Unix milliseconds, for the journal's next-attempt times.
+  store::WallClock wall_clock = store::system_now_ms;
 };
 
-enum class Outcome { answered, skipped, retry_later, failed, fatal, gone };
+enum class Outcome { answered, skipped, retry_later, waiting, failed, fatal, gone };
 std::string_view to_string(Outcome outcome) noexcept;
 
 class Worker {
@@ -97,10 +109,28 @@ class Worker {
  private:
   imap::Session& imap_session(std::stop_token abort);
   Outcome handle(imap::Uid uid, std::stop_token abort);
+  // Steps after parsing: who may ask, duplicates, LLM, compose, deliver.
+  Outcome answer(imap::Uid uid, const message::Request& request, std::stop_token abort);
+
+  // Recovery (resume.cpp): a message the journal already knows.
+  std::optional<Outcome> resume(const store::Record& record, bool seen_flag, std::stop_token abort);
+  std::optional<Outcome> settle_uncertain(const store::Record& record, std::stop_token abort);
+  bool reply_in_copies(const std::string& reply_message_id, std::stop_token abort);
+  Outcome duplicate(imap::Uid uid, const store::Record& original);
+
+  // Delivery (deliver.cpp): SMTP + Sent copy, or a draft. On return the reply
+  // is out; on an exception the journal says seen (retry), skipped
+  // (uncertain) or still sending.
+  std::optional<Outcome> deliver(imap::Uid uid, const message::Reply& reply, std::stop_token abort);
+  Outcome finish(imap::Uid uid, std::stop_token abort);
+
+  // Endings (endings.cpp).
   Outcome skip(imap::Uid uid, std::string_view reason, const message::Request* request);
   Outcome fail(imap::Uid uid, std::string_view reason, ErrorKind kind);
   Outcome retry(imap::Uid uid, const Error& error);
+  Outcome wait_for_retry(imap::Uid uid, std::int64_t next_attempt_ms);
   void flag(imap::Uid uid, const std::vector<std::string>& flags, std::stop_token abort);
+  void crash_point(std::string_view name) const;
 
   Config config_;
   imap::Config imap_config_;
@@ -110,6 +140,8 @@ class Worker {
   llm::Client llm_;
   std::optional<smtp::Session> smtp_;
   std::optional<imap::Session> imap_;
+  std::uint32_t uidvalidity_ = 0;     // of the selected mailbox in imap_
+  std::optional<store::Key> key_;     // the message in hand, once its session is up
 };
 
 }  // namespace raven::answer

@@ -10,7 +10,8 @@
 // each module's Problems into `imap.port: must be 1-65535 (line 7)`.
 //
 // Blocking: load_file() reads files and may run password_command (bounded by a
-// timeout). Call it from one thread at start-up.
+// timeout; never with LoadOptions::resolve_secrets false). Call it from one
+// thread at start-up.
 #pragma once
 
 #include <chrono>
@@ -30,6 +31,7 @@
 #include "log/log.hpp"
 #include "smtp/config.hpp"
 #include "store/config.hpp"
+#include "tool/config.hpp"
 
 namespace raven::config {
 
@@ -53,6 +55,12 @@ struct Config {
   std::optional<answer::Config> answer;
   std::optional<llm::Config> llm;
   std::optional<smtp::Config> smtp;
+
+  // The tools the model may call (tools:, a list; empty when absent). A
+  // relative command[0] containing '/' and a relative working_dir are
+  // resolved against the config file's directory; a bare command name is
+  // checked on the tool's PATH by tool::Spec::validate().
+  std::vector<tool::Spec> tools;
 
   // The journal (always used by `raven run` and `raven status`). path is
   // never empty after loading unless neither XDG_STATE_HOME nor HOME is
@@ -97,6 +105,13 @@ struct LoadOptions {
   Environment env = process_environment();
   // Upper bound for password_command.
   std::chrono::milliseconds command_timeout{std::chrono::seconds(10)};
+  // false: leave every secret (imap/smtp password, llm api_key) empty without
+  // reading its value, ${ENV}, file or command, and do not report a missing
+  // one. For commands that never connect (`raven status`): a password_command
+  // may be slow, prompt, or be unavailable to the operator running them.
+  // Giving more than one of password / password_file / password_command is
+  // still a problem.
+  bool resolve_secrets = true;
 };
 
 // Parses, interpolates, resolves secrets, validates. Throws ConfigError with

@@ -78,14 +78,38 @@ TEST(ConfigExample, EveryKeyIsDocumented) {
   std::vector<std::string> keys;
   collect_keys(YAML::LoadFile(kSource + "/examples/raven.yaml"), "", keys);
   // The commented-out alternatives are documented too.
-  for (const char* k : {"imap.ca_file", "imap.password_file", "imap.password_command", "llm.api_key_file",
-                        "llm.api_key_command", "llm.temperature", "llm.ca_file", "smtp.ca_file",
-                        "smtp.password_file", "smtp.password_command", "smtp.envelope_from"})
+  for (const char* k :
+       {"imap.ca_file",        "imap.password_file",    "imap.password_command", "llm.api_key_file",
+        "llm.api_key_command", "llm.temperature",       "llm.ca_file",           "smtp.ca_file",
+        "smtp.password_file",  "smtp.password_command", "smtp.envelope_from",    "tools",
+        "tools[].name",        "tools[].description",   "tools[].command",       "tools[].parameters",
+        "tools[].stdin",       "tools[].timeout",       "tools[].max_output",    "tools[].working_dir",
+        "tools[].env",         "tools[].sandbox",       "tools[].network",       "tools[].allow_senders"})
     keys.emplace_back(k);
   const std::string docs = slurp(kSource + "/docs/configuration.md");
   ASSERT_FALSE(docs.empty());
   for (const auto& k : keys)
     EXPECT_NE(docs.find("`" + k + "`"), std::string::npos) << k << " is not in the docs";
+}
+
+// The commented-out tools: example, uncommented, is a valid section except
+// for the paths that only exist on a real server.
+TEST(ConfigExample, CommentedToolsExampleLoads) {
+  std::istringstream in(slurp(kSource + "/examples/raven.yaml"));
+  std::string block;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "# tools:") inside = true;
+    if (!inside) continue;
+    if (!line.starts_with("#")) break;
+    block += line.substr(std::min<std::size_t>(2, line.size())) + "\n";
+  }
+  ASSERT_FALSE(block.empty());
+  const auto found = testing::problems(std::string(testing::kImap) + block);
+  ASSERT_EQ(found.size(), 2u) << ::testing::PrintToString(found);
+  EXPECT_TRUE(found[0].starts_with("tools[0].command[0]: /usr/local/bin/order-lookup does not exist"))
+      << found[0];
+  EXPECT_TRUE(found[1].starts_with("tools[0].working_dir: /srv/raven-tools does not exist")) << found[1];
 }
 
 }  // namespace

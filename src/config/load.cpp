@@ -49,10 +49,14 @@ std::vector<YAML::Node> parse(std::string_view text, detail::Report& report) {
 // A module's Problems, located: "senders[1]" → filter.senders[1] at the
 // element's line. Problems about a value the reader already rejected (and so
 // replaced by the default) are dropped.
-void add_module_problems(const Problems& problems, const detail::MapReader& yaml, detail::Report& report) {
+// For a list section `yaml` is the root reader and `prefix` the section's
+// name: "[1].timeout" → tools[1].timeout.
+void add_module_problems(const Problems& problems, const detail::MapReader& yaml, std::string_view prefix,
+                         detail::Report& report) {
   for (const Problem& p : problems) {
-    std::string path = p.field.empty() ? yaml.path() : yaml.path_of(p.field);
-    int line = p.field.empty() ? yaml.line() : yaml.locate(p.field);
+    const std::string field = std::string(prefix) + p.field;
+    std::string path = field.empty() ? yaml.path() : yaml.path_of(field);
+    int line = field.empty() ? yaml.line() : yaml.locate(field);
     if (report.covers(path)) continue;
     if (const auto* target = report.redirected(path)) {
       path = target->path;
@@ -74,6 +78,11 @@ void read_sections(const YAML::Node& document, Config& config, detail::Context& 
       if (section.required) context.report.add(std::string(section.name), 0, "section is required");
       continue;
     }
+    if (section.list) {
+      section.read(root, config);  // reads its own key: tools[i] readers, each finished there
+      read.push_back({&section, root});
+      continue;
+    }
     auto yaml = root.map(section.name);
     if (!yaml) continue;  // not a mapping: reported
     section.read(*yaml, config);
@@ -86,7 +95,8 @@ void read_sections(const YAML::Node& document, Config& config, detail::Context& 
   detail::link_sections(config, context.report);
   for (const Read& r : read) {
     if (r.section->validate != nullptr)
-      add_module_problems(r.section->validate(config), r.yaml, context.report);
+      add_module_problems(r.section->validate(config), r.yaml, r.section->list ? r.section->name : "",
+                          context.report);
   }
 }
 

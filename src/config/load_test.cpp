@@ -170,8 +170,10 @@ TEST(ConfigLoad, UnknownKeys) {
             (Lines{"intake.pollinterval: unknown key (line 6); did you mean \"poll_interval\"?"}));
   EXPECT_EQ(problems(std::string(kImap) + "loggin:\n  level: info\n"),
             (Lines{"loggin: unknown key (line 5); did you mean \"log\"?"}));
-  EXPECT_EQ(problems(std::string(kImap) + "tools:\n  web: x\n"),
-            (Lines{"tools: unknown key (line 5); expected imap, intake, filter, answer, llm, smtp, state or log"}));
+  EXPECT_EQ(
+      problems(std::string(kImap) + "webhooks:\n  url: x\n"),
+      (Lines{"webhooks: unknown key (line 5); expected imap, intake, filter, answer, llm, tools, smtp, state "
+             "or log"}));
   EXPECT_EQ(problems(std::string(kImap) + "  retries: 3\n"), (Lines{"imap.retries: unknown key (line 5)"}));
 }
 

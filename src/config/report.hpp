@@ -31,7 +31,16 @@ class Report {
   // Marks `path` as dealt with without adding a problem (for example
   // imap.password when password_command failed).
   void cover(std::string path) { covered_.insert(std::move(path)); }
-  bool covers(std::string_view path) const { return covered_.find(path) != covered_.end(); }
+  // Whether `path` or a value containing it ("tools[1]" for
+  // "tools[1].name") was dealt with.
+  bool covers(std::string_view path) const {
+    for (;;) {
+      if (covered_.find(path) != covered_.end()) return true;
+      const auto cut = path.find_last_of(".[");
+      if (cut == std::string_view::npos || cut == 0) return false;
+      path = path.substr(0, cut);
+    }
+  }
 
   // Problems that a module reports for `from` are shown at `to` instead
   // (imap.password → imap.password_file, the key the user actually wrote).
@@ -45,6 +54,7 @@ class Report {
   }
 
   bool empty() const noexcept { return problems_.empty(); }
+  std::size_t size() const noexcept { return problems_.size(); }
   std::vector<Located> take() { return std::move(problems_); }
 
  private:

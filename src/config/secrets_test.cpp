@@ -263,5 +263,39 @@ TEST(ConfigSecrets, TheSecretNeverAppearsInAProblem) {
   }
 }
 
+// `raven status` loads the config only to find the journal: no secret is read.
+TEST(ConfigSecrets, WithoutResolvingNothingIsReadOrRun) {
+  TempDir dir;
+  const std::string marker = dir.str() + "/command-ran";
+  LoadOptions options = testing::options_with({});  // ${UNSET} below is not set
+  options.resolve_secrets = false;
+  auto c = load_string(std::string(kHead) + "  password_command: \"touch " + marker +
+                           "; echo from-command\"\n"
+                           "llm:\n"
+                           "  base_url: https://llm.example.com/v1\n"
+                           "  model: m\n"
+                           "  api_key: ${UNSET}\n"
+                           "smtp:\n"
+                           "  host: smtp.example.com\n"
+                           "  username: raven@example.com\n"
+                           "  envelope_from: raven@example.com\n"
+                           "  password_file: /nonexistent/raven-pw\n",
+                       options, dir.str());
+  EXPECT_FALSE(std::filesystem::exists(marker)) << "password_command ran";
+  EXPECT_EQ(c.imap.password, "");
+  EXPECT_EQ(c.llm->api_key, "");
+  EXPECT_EQ(c.smtp->password, "");
+}
+
+TEST(ConfigSecrets, WithoutResolvingAMissingSecretIsNoProblemButTwoSourcesAre) {
+  LoadOptions options = testing::options_with({});
+  options.resolve_secrets = false;
+  EXPECT_EQ(testing::problems(kHead, options), std::vector<std::string>{});
+  EXPECT_EQ(testing::problems(std::string(kHead) + "  password: a\n  password_command: c\n", options),
+            (std::vector<std::string>{
+                "imap.password_command: cannot be combined with password (line 5); set only one of password, "
+                "password_file, password_command"}));
+}
+
 }  // namespace
 }  // namespace raven::config

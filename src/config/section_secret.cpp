@@ -8,6 +8,9 @@
 // the secret it produced. When no secret came out, the value key (imap.password)
 // is marked as dealt with so that validate() does not add "password is
 // required". No message here ever contains the secret.
+//
+// With LoadOptions::resolve_secrets false nothing is read or run: the secret
+// stays empty and only "set more than one of the keys" is a problem.
 #include <array>
 
 #include "config/secrets.hpp"
@@ -61,13 +64,6 @@ void read_secret(MapReader& yaml, const SecretKeys& keys, Need need, std::string
   for (auto key : sources) {
     if (yaml.has(key)) given.push_back(key);
   }
-  if (given.empty()) {
-    if (need == Need::required) {
-      ctx.report.add(value_path, yaml.line(), "must be set",
-                     "or use " + std::string(keys.file) + " or " + std::string(keys.command));
-    }
-    return;
-  }
   if (given.size() > 1) {
     for (std::size_t i = 1; i < given.size(); ++i) {
       ctx.report.add(yaml.path_of(given[i]), yaml.line_of(given[i]),
@@ -76,6 +72,19 @@ void read_secret(MapReader& yaml, const SecretKeys& keys, Need need, std::string
                          std::string(keys.command));
     }
     ctx.report.cover(value_path);
+    return;
+  }
+  if (!ctx.options.resolve_secrets) {
+    // Not even the value key: its ${ENV} may be set only for the daemon.
+    // Covering the path keeps validate()'s "password must be set" quiet too.
+    ctx.report.cover(value_path);
+    return;
+  }
+  if (given.empty()) {
+    if (need == Need::required) {
+      ctx.report.add(value_path, yaml.line(), "must be set",
+                     "or use " + std::string(keys.file) + " or " + std::string(keys.command));
+    }
     return;
   }
 

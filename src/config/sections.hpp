@@ -6,6 +6,11 @@
 // and add one row to the table in sections.cpp. load.cpp then rejects unknown
 // keys in it, runs the module's validate() and locates its problems. A rule
 // that involves two sections goes in link_sections() (section_links.cpp).
+//
+// A list section (tools:) is a YAML sequence rather than a mapping: its row
+// sets `list`, its read function gets the root reader and reads its own key
+// with MapReader::maps() (one reader per element, path "tools[1]"), and the
+// fields of its validate()'s problems start with the element ("[1].timeout").
 #pragma once
 
 #include <span>
@@ -28,6 +33,8 @@ struct Section {
   // The owning module's checks on the values read; nullptr if it has none.
   // Runs only for a section that is present (after link_sections()).
   Problems (*validate)(const Config& config);
+  // A sequence of entries, not a mapping (see above).
+  bool list = false;
 };
 
 // In file-documentation order.
@@ -38,6 +45,8 @@ void read_intake(MapReader& yaml, Config& config);
 void read_filter(MapReader& yaml, Config& config);
 void read_answer(MapReader& yaml, Config& config);
 void read_llm(MapReader& yaml, Config& config);
+// A list section: `root` is the root reader.
+void read_tools(MapReader& root, Config& config);
 void read_smtp(MapReader& yaml, Config& config);
 void read_state(MapReader& yaml, Config& config);
 void read_log(MapReader& yaml, Config& config);
@@ -60,7 +69,8 @@ inline constexpr SecretKeys kApiKeyKeys{"api_key", "api_key_file", "api_key_comm
 enum class Need { required, optional };
 
 // At most one of `keys` (exactly one if required) → the resolved secret in
-// `out`; untouched when none is given. Problems name the key, never the secret.
+// `out`; untouched when none is given or options.resolve_secrets is false.
+// Problems name the key, never the secret.
 void read_secret(MapReader& yaml, const SecretKeys& keys, Need need, std::string& out);
 
 }  // namespace raven::config::detail

@@ -307,6 +307,57 @@ std::optional<MapReader> MapReader::map(std::string_view key) {
   return MapReader(e->value, path_of(key), e->line, *context_);
 }
 
+bool MapReader::get(std::string_view key, std::map<std::string, std::string>& out) {
+  declare(key);
+  const Entry* e = find(key);
+  if (e == nullptr || e->value.IsNull()) return false;
+  if (!e->value.IsMap()) {
+    problem(key, "must be a mapping of names to strings");
+    return false;
+  }
+  const std::size_t before = context_->report.size();
+  const MapReader nested(e->value, path_of(key), e->line, *context_);  // reports duplicate keys
+  std::map<std::string, std::string> values;
+  bool ok = context_->report.size() == before;
+  for (const auto& entry : nested.entries_) {
+    auto value = scalar(entry.value, nested.path_of(entry.key), entry.line);
+    if (value)
+      values.insert_or_assign(entry.key, std::move(*value));
+    else
+      ok = false;
+  }
+  if (!ok) {
+    context_->report.cover(path_of(key));
+    return false;
+  }
+  out = std::move(values);
+  return true;
+}
+
+std::vector<MapReader> MapReader::maps(std::string_view key, std::string_view not_list_message) {
+  declare(key);
+  std::vector<MapReader> out;
+  const Entry* e = find(key);
+  if (e == nullptr || e->value.IsNull()) return out;
+  if (!e->value.IsSequence()) {
+    problem(key, std::string(not_list_message));
+    return out;
+  }
+  for (std::size_t i = 0; i < e->value.size(); ++i) {
+    const YAML::Node element = e->value[i];
+    const int element_line = element.IsNull() ? 0 : detail::line_of(element);
+    const int line = element_line > 0 ? element_line : e->line;
+    std::string path = path_of(key) + "[" + std::to_string(i) + "]";
+    if (!element.IsMap()) {
+      context_->report.add(path, line, "must be a mapping (key: value lines)");
+      out.emplace_back(YAML::Node(), std::move(path), line, *context_);
+      continue;
+    }
+    out.emplace_back(element, std::move(path), line, *context_);
+  }
+  return out;
+}
+
 void MapReader::finish() {
   for (const auto& e : entries_) {
     if (std::find(known_.begin(), known_.end(), e.key) != known_.end()) continue;

@@ -26,6 +26,7 @@
 #include <concepts>
 #include <cstddef>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -107,8 +108,18 @@ class MapReader {
   // A sequence of strings (all or nothing: one bad element leaves `out` as
   // it was, so a module's "[n]" indices always match the file's).
   bool get(std::string_view key, std::vector<std::string>& out);
+  // A mapping of names to strings (a tool's env:), values interpolated. All
+  // or nothing, like the list getter; duplicate and non-string keys are
+  // reported.
+  bool get(std::string_view key, std::map<std::string, std::string>& out);
   // A nested mapping; nullopt when absent or not a mapping (then reported).
   std::optional<MapReader> map(std::string_view key);
+  // A sequence of mappings (tools:): one reader per element, with path
+  // "key[i]" and the element's line. Empty when absent or null; when not a
+  // sequence, `not_list_message` is reported and the result is empty. An
+  // element that is not a mapping is reported and its path covered, and it
+  // still gets an (empty) reader, so that indices match the file.
+  std::vector<MapReader> maps(std::string_view key, std::string_view not_list_message);
 
   // The interpolated text of a scalar `node` at `path`/`line`; nullopt (and
   // problems recorded) when it is not a scalar or interpolation fails.

@@ -58,6 +58,12 @@ std::vector<Uid> Session::uid_search(const SearchQuery& query) {
   }
   check_text("search SUBJECT", query.subject);
   utf8 = utf8 || has_8bit(query.subject);
+  for (const auto& [name, value] : query.headers) {
+    check_text("search HEADER", name);
+    check_text("search HEADER", value);
+    if (name.empty()) throw Error(ErrorKind::permanent, "imap: search HEADER name is empty");
+    utf8 = utf8 || has_8bit(name) || has_8bit(value);
+  }
   if (query.min_uid && *query.min_uid == 0) {
     throw Error(ErrorKind::permanent, "imap: search min_uid must be at least 1");
   }
@@ -70,6 +76,17 @@ std::vector<Uid> Session::uid_search(const SearchQuery& query) {
     mailimap_search_key* key = mailimap_search_key_new_subject(s);
     if (key == nullptr) {
       std::free(s);
+      throw std::bad_alloc();
+    }
+    add(all.get(), etpan::SearchKeyPtr(key));
+  }
+  for (const auto& [name, value] : query.headers) {
+    char* n = etpan::dup(name);
+    char* v = etpan::dup(value);
+    mailimap_search_key* key = mailimap_search_key_new_header(n, v);
+    if (key == nullptr) {
+      std::free(n);
+      std::free(v);
       throw std::bad_alloc();
     }
     add(all.get(), etpan::SearchKeyPtr(key));

@@ -34,8 +34,10 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "common/error.hpp"
 #include "imap/config.hpp"
 
 namespace raven::imap {
@@ -56,6 +58,8 @@ struct SearchQuery {
   std::vector<std::string> from_any;  // OR-ed FROM terms (substring match on the server!)
   std::string subject;                // SUBJECT, if not empty
   std::optional<Uid> min_uid;         // UID min:*, if set
+  // HEADER name value: the header contains value (RFC 3501: substring).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // One MIME part of BODYSTRUCTURE (RFC 3501 §7.4.2), as a tree.
@@ -113,8 +117,12 @@ class Session {
   const std::vector<std::string>& capabilities() const;
   bool has_capability(std::string_view name) const;  // case-insensitive
 
-  // SELECT. Blocks.
+  // SELECT. Blocks. A missing mailbox is a fatal Error (a config problem).
   MailboxStatus select(const std::string& mailbox);
+  // EXAMINE: SELECT read-only (nothing read there changes its flags). Blocks.
+  // A missing mailbox is a permanent Error. After a failed SELECT or EXAMINE
+  // no mailbox is selected (RFC 3501 §6.3.1).
+  MailboxStatus examine(const std::string& mailbox);
   // UID SEARCH; UIDs ascending. Blocks.
   std::vector<Uid> uid_search(const SearchQuery& query);
   // UID FETCH of `uids` (empty → no command, empty result). Blocks.
@@ -146,6 +154,7 @@ class Session {
  private:
   struct Impl;
   explicit Session(std::unique_ptr<Impl> impl);
+  MailboxStatus open_mailbox(const std::string& mailbox, bool read_only, ErrorKind missing);
   std::unique_ptr<Impl> impl_;
 };
 

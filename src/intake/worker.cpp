@@ -94,10 +94,15 @@ bool Worker::connect_and_select(std::stop_token stop) {
   if (stop.stop_requested()) return false;
   imap::MailboxStatus status = session.select(imap_config_.mailbox);
   if (uidvalidity_ && *uidvalidity_ != status.uidvalidity) {
-    // RFC 3501 §2.3.1.1: every UID we knew is meaningless now. Nothing here is
-    // keyed on old UIDs except in-flight work, which the tracker still guards.
-    log.warn("mailbox UIDVALIDITY changed",
-             {{"mailbox", imap_config_.mailbox}, {"old", *uidvalidity_}, {"new", status.uidvalidity}});
+    // RFC 3501 §2.3.1.1: every UID we knew is meaningless now. The retry
+    // schedule is keyed on old UIDs, so it goes; in-flight work stays guarded
+    // by the tracker, and the journal's Message-IDs keep anything from being
+    // answered twice.
+    log.warn("mailbox UIDVALIDITY changed", {{"mailbox", imap_config_.mailbox},
+                                             {"old", *uidvalidity_},
+                                             {"new", status.uidvalidity},
+                                             {"next", "relying on Message-IDs"}});
+    if (deps_.retries) deps_.retries->clear();
   }
   uidvalidity_ = status.uidvalidity;
   {

@@ -47,8 +47,10 @@ struct Dependencies {
   Connector connect = default_connector();
   backoff::Config backoff = {};
   // Messages waiting for a retry: not dispatched before their time, and the
-  // wait for news ends when the earliest one comes due. Optional.
-  const tracker::RetrySchedule* retries = nullptr;
+  // wait for news ends when the earliest one comes due. Cleared when the
+  // mailbox's UIDVALIDITY changes (its UIDs name other messages now; the
+  // journal keeps the real schedule by Message-ID). Optional.
+  tracker::RetrySchedule* retries = nullptr;
 };
 
 class Worker {

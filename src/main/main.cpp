@@ -4,6 +4,7 @@
 //   raven check-config -c FILE         validate a config; exit 0, or 2 listing every problem
 //   raven run -c FILE                  the daemon: answer new mail until SIGINT/SIGTERM
 //   raven watch -c FILE                run intake only: report the messages Raven would answer
+//   raven status -c FILE [--json]      where every message stands, from the journal; connects to nothing
 //
 // Exit codes: 0 success or clean shutdown; 1 a runtime failure (for example the
 // server rejected our credentials or certificate at start-up); 2 a usage or
@@ -18,15 +19,18 @@
 #include "main/signals.hpp"
 #include "main/summary.hpp"
 #include "service/run.hpp"
+#include "service/status.hpp"
 #include "service/watch.hpp"
+#include "store/journal.hpp"
 
 namespace {
 
 constexpr int kExitConfig = 2;
 
-std::optional<raven::config::Config> load_or_report(const std::string& path) {
+std::optional<raven::config::Config> load_or_report(const std::string& path,
+                                                    const raven::config::LoadOptions& options = {}) {
   try {
-    return raven::config::load_file(path);
+    return raven::config::load_file(path, options);
   } catch (const raven::config::ConfigError& e) {
     std::cerr << path << ": " << e.problems().size() << (e.problems().size() == 1 ? " problem" : " problems")
               << "\n";
@@ -51,6 +55,11 @@ int main(int argc, char** argv) {
   run->add_option("-c,--config", config_path, "Config file (YAML)")->required();
   auto* watch = app.add_subcommand("watch", "Run intake only and print each message Raven would answer");
   watch->add_option("-c,--config", config_path, "Config file (YAML)")->required();
+  auto* status =
+      app.add_subcommand("status", "Show where every message stands, from the journal; connects to nothing");
+  status->add_option("-c,--config", config_path, "Config file (YAML)")->required();
+  bool status_json = false;
+  status->add_flag("--json", status_json, "Print one JSON object for scripts");
 
   try {
     app.parse(argc, argv);
@@ -62,6 +71,18 @@ int main(int argc, char** argv) {
   if (version->parsed()) {
     std::cout << "raven " << RAVEN_VERSION << "\n";
     return 0;
+  }
+
+  if (status->parsed()) {
+    // Only state.path is needed: never run a password_command for it.
+    raven::config::LoadOptions options;
+    options.resolve_secrets = false;
+    auto config = load_or_report(config_path, options);
+    if (!config) return kExitConfig;
+    return raven::service::status(
+        *config, std::cout, std::cerr,
+        status_json ? raven::service::StatusFormat::json : raven::service::StatusFormat::text,
+        raven::store::system_now_ms());
   }
 
   auto config = load_or_report(config_path);

@@ -15,7 +15,9 @@
 #include "intake/worker.hpp"
 #include "llm/http.hpp"
 #include "message/init.hpp"
+#include "service/crash_points.hpp"
 #include "smtp/session.hpp"
+#include "store/journal.hpp"
 #include "tracker/retry_schedule.hpp"
 #include "tracker/tracker.hpp"
 
@@ -31,7 +33,6 @@ int run(const config::Config& config, const log::Logger& logger, std::stop_sourc
   tracker::RetrySchedule retries;
   BoundedQueue<imap::Uid> queue(answer_config.queue);
   filter::Filter filter(config.filter);
-  answer::AnsweredMemo answered;
   std::atomic<bool> fatal{false};
   auto on_fatal = [&](const Error&) {
     fatal = true;
@@ -52,6 +53,16 @@ int run(const config::Config& config, const log::Logger& logger, std::stop_sourc
     }
   }
 
+  // The journal first: without it no reply may go out.
+  std::unique_ptr<store::Journal> journal;
+  try {
+    journal = std::make_unique<store::Journal>(config.state);
+  } catch (const std::exception& e) {
+    logger.error("cannot open the journal", {{"path", config.state.path}, {"error", e.what()}, {"next", "stopping"}});
+    return 1;
+  }
+  const auto crash_point = crash_points_from_environment(logger);
+
   std::vector<std::unique_ptr<answer::Worker>> workers;
   try {
     for (unsigned i = 0; i < answer_config.workers; ++i) {
@@ -61,10 +72,11 @@ int run(const config::Config& config, const log::Logger& logger, std::stop_sourc
                                .retries = retries,
                                .queue = queue,
                                .filter = filter,
-                               .answered = answered,
+                               .journal = *journal,
                                .clock = clock,
                                .logger = logger,
-                               .on_fatal = on_fatal},
+                               .on_fatal = on_fatal,
+                               .crash_point = crash_point},
           i + 1));
     }
   } catch (const Error& e) {
@@ -81,6 +93,7 @@ int run(const config::Config& config, const log::Logger& logger, std::stop_sourc
   queue.set_on_pop([&intake] { intake.notify_slot_freed(); });
 
   logger.info("raven started", {{"workers", answer_config.workers},
+                                {"journal", config.state.path},
                                 {"mode", answer::to_string(answer_config.mode)},
                                 {"mailbox", config.imap.mailbox}});
 

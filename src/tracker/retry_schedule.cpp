@@ -10,6 +10,11 @@ unsigned RetrySchedule::record_failure(Uid uid, time_point next) {
   return e.attempts;
 }
 
+void RetrySchedule::schedule(Uid uid, time_point next) {
+  std::lock_guard lock(m_);
+  entries_[uid].next = next;
+}
+
 unsigned RetrySchedule::attempts(Uid uid) const {
   std::lock_guard lock(m_);
   auto it = entries_.find(uid);

@@ -6,8 +6,11 @@
 // in a hot loop. The answer worker records the failure and the next attempt
 // time here; intake does not dispatch the UID before that time, and bounds its
 // IDLE/poll wait by the earliest due time so the retry happens on schedule
-// even if no new mail arrives. In memory only: the journal (issue 4) makes it
-// durable.
+// even if no new mail arrives. In memory: the journal (store::Journal) holds
+// the durable attempts and next-attempt times; this is intake's fast view of
+// them, filled by the answer workers (a message waiting for its retry after a
+// restart is dispatched once, finds its time in the journal, and is
+// scheduled here).
 // All members are thread-safe.
 #pragma once
 
@@ -29,6 +32,9 @@ class RetrySchedule {
   // Records one more failed attempt of `uid`, not to be retried before
   // `next`. Returns the number of failed attempts so far.
   unsigned record_failure(Uid uid, time_point next);
+  // Sets when `uid` may be tried again without counting an attempt (the
+  // journal, which survives restarts, holds the real count).
+  void schedule(Uid uid, time_point next);
   // Failed attempts recorded for `uid` (0 if none).
   unsigned attempts(Uid uid) const;
   // True if `uid` may be dispatched at `now` (no entry, or its time came).

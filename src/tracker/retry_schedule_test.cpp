@@ -29,6 +29,17 @@ TEST(RetrySchedule, NotDueBeforeItsTime) {
   EXPECT_EQ(s.attempts(5), 2u);
 }
 
+TEST(RetrySchedule, ScheduleSetsTheTimeWithoutCountingAnAttempt) {
+  RetrySchedule s;
+  FakeClock clock;
+  auto t0 = clock.now();
+  s.schedule(7, t0 + 30s);
+  EXPECT_FALSE(s.due(7, t0));
+  EXPECT_TRUE(s.due(7, t0 + 30s));
+  EXPECT_EQ(s.attempts(7), 0u);
+  EXPECT_EQ(s.next_after(t0), t0 + 30s);
+}
+
 TEST(RetrySchedule, NextAfterIsTheEarliestFutureTime) {
   RetrySchedule s;
   FakeClock clock;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The `raven` command as an operator meets it: exit codes, every config problem
-# listed with its line, and a prompt, clean exit on SIGTERM.
+# listed with its line, a prompt, clean exit on SIGTERM, and `raven status`.
 # Usage: cli_test.sh PATH-TO-raven SOURCE-DIR
 set -u
 raven=$1
@@ -71,6 +71,46 @@ wait $pid; rc=$?
 check "SIGTERM ends watch with 0" [ $rc -eq 0 ]
 check "a dead server is one clear line" grep -q 'msg="imap failed".*kind=transient next="reconnecting in' "$tmp/out"
 check "stopped cleanly" grep -q 'msg="intake stopped"' "$tmp/out"
+
+# raven status reads the journal only: no server, no secret.
+mkdir -p "$tmp/status"
+cat >"$tmp/status.yaml" <<YAML
+imap:
+  host: 127.0.0.1
+  port: 1
+  tls: none
+  username: u
+  password_command: "touch $tmp/status/password-command-ran; echo p"
+state:
+  path: $tmp/status/state/journal.db
+YAML
+"$raven" status -c "$tmp/status.yaml" >"$tmp/out" 2>&1; rc=$?
+check "status without a journal exits 0" [ $rc -eq 0 ]
+check "status says there is no journal yet" \
+  grep -qx "no journal at $tmp/status/state/journal.db yet: Raven has not handled any message" "$tmp/out"
+check "status does not create the journal" [ ! -e "$tmp/status/state" ]
+check "status does not run password_command" [ ! -e "$tmp/status/password-command-ran" ]
+"$raven" status -c "$tmp/status.yaml" --json >"$tmp/out" 2>&1; rc=$?
+check "status --json without a journal exits 0" [ $rc -eq 0 ]
+check "status --json says it does not exist" grep -q '"exists": false' "$tmp/out"
+
+mkdir -p "$tmp/status/state"
+: >"$tmp/status/state/journal.db"  # SQLite takes an empty file for an empty database
+"$raven" status -c "$tmp/status.yaml" >"$tmp/out" 2>&1; rc=$?
+check "status on an empty journal exits 0" [ $rc -eq 0 ]
+check "status counts every state" [ "$(grep -cE '^  (seen|answering|sending|sent|done|skipped|failed) +0$' "$tmp/out")" -eq 7 ]
+check "status shows the total" grep -qE '^  total +0$' "$tmp/out"
+check "status lists no retry" grep -qx 'Waiting for a retry: none' "$tmp/out"
+
+echo "not a database, just some text that is long enough to have a header......" >"$tmp/status/state/journal.db"
+"$raven" status -c "$tmp/status.yaml" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "status on a corrupt journal exits 1" [ $rc -eq 1 ]
+check "status says why on stderr" grep -q '^raven status: cannot read the journal: .*not a database' "$tmp/err"
+check "status prints nothing on stdout then" [ ! -s "$tmp/out" ]
+
+"$raven" status -c "$tmp/bad.yaml" >"$tmp/out" 2>&1; rc=$?
+check "status on a bad config exits 2" [ $rc -eq 2 ]
+check "status lists the config problems" grep -q 'imap.port: must be 1-65535 (line 3)' "$tmp/out"
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

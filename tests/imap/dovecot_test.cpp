@@ -295,6 +295,39 @@ TEST_F(ImapDovecot, AppendToSentReturnsTheUid) {
   EXPECT_TRUE(s.usable());
 }
 
+TEST_F(ImapDovecot, ExamineAndSearchByMessageIdFindTheSentCopy) {
+  Session s = Session::connect(dovecot_.imap_config());
+  s.append("Sent", make_message("raven@example.test", "Re: a", "one\r\n", "<reply-a@example.test>"), {"\\Seen"});
+  const Uid b = s.append("Sent", make_message("raven@example.test", "Re: b", "two\r\n", "<reply-b@example.test>"), {});
+  const MailboxStatus st = s.examine("Sent");
+  EXPECT_EQ(st.exists, 2U);
+  SearchQuery q;
+  q.unseen = false;
+  q.headers = {{"Message-ID", "<reply-b@example.test>"}};
+  EXPECT_EQ(s.uid_search(q), std::vector<Uid>{b});
+  q.headers = {{"Message-ID", "<reply-c@example.test>"}};
+  EXPECT_TRUE(s.uid_search(q).empty());
+  // EXAMINE is read-only: flags do not change there (Dovecot answers OK to
+  // STORE and ignores it).
+  try {
+    s.uid_store_add_flags({b}, {"\\Seen"});
+  } catch (const Error&) {
+  }
+  FetchItems items;
+  items.flags = true;
+  s.select("Sent");
+  const auto got = s.uid_fetch({b}, items);
+  ASSERT_EQ(got.size(), 1U);
+  EXPECT_EQ(std::find(got[0].flags.begin(), got[0].flags.end(), "\\Seen"), got[0].flags.end());
+
+  const Error e = error_of([&] { s.examine("NoSuchFolder"); });
+  EXPECT_EQ(e.kind(), ErrorKind::permanent) << e.what();
+  EXPECT_TRUE(s.usable());
+  q.headers = {{"Message-ID", "bad\r\nvalue"}};
+  EXPECT_EQ(error_of([&] { s.uid_search(q); }).kind(), ErrorKind::permanent);
+  EXPECT_NO_THROW(s.select("INBOX"));
+}
+
 // ---- IDLE ----
 
 TEST_F(ImapDovecot, IdleSeesADeliveredMessage) {

@@ -1,7 +1,9 @@
 // The answer worker end to end against real servers on loopback: a private
 // Dovecot (tests/fixture), the aiosmtpd sink and the LLM stand-in
 // (tests/support). Each test delivers mail over LMTP, lets one worker handle
-// the UID, and checks what reached the sink and the flags on the original.
+// the UID, and checks what reached the sink, the flags on the original and
+// the journal. The crash recovery cases put the journal row in the state a
+// crash would have left (sent, sending) and let the worker meet it again.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -14,11 +16,13 @@
 #include "answer/worker.hpp"
 #include "common/clock.hpp"
 #include "fixture/dovecot.hpp"
+#include "fixture/net.hpp"
 #include "llm_standin.hpp"
 #include "message/init.hpp"
 #include "message/message_id.hpp"
 #include "message/parse.hpp"
 #include "smtp_sink.hpp"
+#include "store/journal.hpp"
 
 namespace raven::answer {
 namespace {
@@ -32,7 +36,16 @@ class AnswerTest : public ::testing::Test {
     message::init();
   }
 
-  AnswerTest() : queue(4), filter(filter::Config{{"alice@example.com", "@example.org"}, ""}) {
+  static store::Config journal_config(const testing::TempDir& dir) {
+    store::Config c;
+    c.path = dir.path() + "/journal.db";
+    return c;
+  }
+
+  AnswerTest()
+      : queue(4),
+        filter(filter::Config{{"alice@example.com", "@example.org"}, ""}),
+        journal(journal_config(state_dir)) {
     config.from = "Raven Desk <raven@example.test>";
     config.retry_initial = 10ms;
     config.retry_max = 20ms;
@@ -49,11 +62,41 @@ class AnswerTest : public ::testing::Test {
                                                  .retries = retries,
                                                  .queue = queue,
                                                  .filter = filter,
-                                                 .answered = answered,
+                                                 .journal = journal,
                                                  .clock = clock,
                                                  .logger = log::Logger({log::Level::warn, log::Format::text}),
-                                                 .on_fatal = [this](const Error&) { ++fatals; }},
+                                                 .on_fatal = [this](const Error&) { ++fatals; },
+                                                 .crash_point = {},
+                                                 .wall_clock = [this] { return store::system_now_ms() + wall_offset_ms; }},
                                     1);
+  }
+
+  // Lets the next attempt of every retry come due (the journal's times are
+  // wall-clock; this moves the worker's view of the wall clock on).
+  void later() { wall_offset_ms += 3'600'000; }
+
+  std::uint32_t uidvalidity() {
+    auto s = imap::Session::connect(dovecot.imap_config());
+    return s.select("INBOX").uidvalidity;
+  }
+  store::Key key(imap::Uid uid) { return {"INBOX", uidvalidity(), uid}; }
+  store::State state(imap::Uid uid) {
+    auto r = journal.get(key(uid));
+    EXPECT_TRUE(r.has_value()) << "no journal row for uid " << uid;
+    return r ? r->state : store::State::seen;
+  }
+  // Leaves uid's row where a crash at that step would have: sending (SMTP
+  // outcome unknown) or sent (flags missing).
+  void crashed_in(imap::Uid uid, store::State where, const std::string& message_id) {
+    const store::Key k = key(uid);
+    journal.record_seen(k, message_id);
+    ASSERT_TRUE(journal.transition(k, {store::State::seen}, store::State::answering));
+    ASSERT_TRUE(
+        journal.begin_sending(k, {store::State::answering}, message::derive_reply_message_id(message_id, "example.test"))
+            .claimed);
+    if (where == store::State::sent) {
+      ASSERT_TRUE(journal.transition(k, {store::State::sending}, store::State::sent));
+    }
   }
 
   Outcome process(Worker& w, imap::Uid uid) {
@@ -88,7 +131,9 @@ class AnswerTest : public ::testing::Test {
   tracker::RetrySchedule retries;
   BoundedQueue<imap::Uid> queue;
   filter::Filter filter;
-  AnsweredMemo answered;
+  testing::TempDir state_dir;
+  store::Journal journal;
+  std::int64_t wall_offset_ms = 0;
   int fatals = 0;
 };
 
@@ -131,6 +176,11 @@ TEST_F(AnswerTest, AnswersInThreadAndFlagsTheOriginal) {
   EXPECT_TRUE(has(flags, "\\Answered"));
   EXPECT_EQ(count("Sent"), 1u);
   EXPECT_FALSE(tracker.held(1));
+  auto row = journal.get(key(1));
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->state, store::State::done);
+  EXPECT_EQ(row->message_id, "q1@example.com");
+  EXPECT_EQ(row->reply_message_id, reply.message_id);
   // The model saw the mail as the user turn, after the system prompt.
   auto requests = llm.requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -174,17 +224,30 @@ TEST_F(AnswerTest, ReplyToAStrangerIsNotAnswered) {
 }
 
 TEST_F(AnswerTest, LlmErrorsAreRetriedLaterThenAnsweredOnce) {
+  config.retry_initial = 1min;  // later() moves the wall clock past it
+  config.retry_max = 10min;
   llm.set_script(nlohmann::json{{"responses", {{{"status", 500}, {"repeat", 2}}}}, {"default", {{"content", "ok"}}}});
   dovecot.deliver(kQuestion);
   auto w = make_worker();
   EXPECT_EQ(process(*w, 1), Outcome::retry_later);
   EXPECT_FALSE(has(flags_of(1), "\\Seen"));
   EXPECT_FALSE(retries.due(1, clock.now() - 1s));
+  // Dispatched again before its time (as after a restart): nothing happens.
+  EXPECT_EQ(process(*w, 1), Outcome::waiting);
+  EXPECT_EQ(llm.requests().size(), 1u);
+  later();
   EXPECT_EQ(process(*w, 1), Outcome::retry_later);
-  EXPECT_EQ(retries.attempts(1), 2u);
+  auto row = journal.get(key(1));
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->attempts, 2);
+  EXPECT_EQ(row->state, store::State::seen);
+  EXPECT_EQ(row->last_error_kind, ErrorKind::transient);
+  EXPECT_NE(row->last_error.value_or("").find("500"), std::string::npos) << row->last_error.value_or("");
+  later();
   EXPECT_EQ(process(*w, 1), Outcome::answered);
   EXPECT_EQ(sink.message_count(), 1u);
   EXPECT_EQ(retries.attempts(1), 0u);
+  EXPECT_EQ(state(1), store::State::done);
 }
 
 TEST_F(AnswerTest, LlmHangingPastTheTimeoutLeavesTheMessageUnseen) {
@@ -203,8 +266,10 @@ TEST_F(AnswerTest, TooManyTransientFailuresBecomeAFailure) {
   dovecot.deliver(kQuestion);
   auto w = make_worker();
   EXPECT_EQ(process(*w, 1), Outcome::retry_later);
+  later();
   EXPECT_EQ(process(*w, 1), Outcome::failed);
   EXPECT_TRUE(has(flags_of(1), "$RavenFailed"));
+  EXPECT_EQ(state(1), store::State::failed);
 }
 
 TEST_F(AnswerTest, Smtp550MarksTheMessageFailed) {
@@ -218,6 +283,10 @@ TEST_F(AnswerTest, Smtp550MarksTheMessageFailed) {
   EXPECT_TRUE(has(flags, "\\Seen"));
   EXPECT_TRUE(has(flags, "$RavenFailed"));
   EXPECT_FALSE(has(flags, "\\Answered"));
+  auto row = journal.get(key(1));
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->state, store::State::failed);
+  EXPECT_EQ(row->last_error_kind, ErrorKind::permanent);
 }
 
 TEST_F(AnswerTest, SmtpDownIsRetriedAfterItReturns) {
@@ -226,9 +295,126 @@ TEST_F(AnswerTest, SmtpDownIsRetriedAfterItReturns) {
   sink.stop();
   EXPECT_EQ(process(*w, 1), Outcome::retry_later);
   EXPECT_FALSE(has(flags_of(1), "\\Seen"));
+  EXPECT_EQ(state(1), store::State::seen) << "not sent: back to seen, free to retry";
   sink.start();
+  later();
   EXPECT_EQ(process(*w, 1), Outcome::answered);
   EXPECT_EQ(sink.message_count(), 1u);
+}
+
+// ---- the journal: exactly once across crashes and re-deliveries ----
+
+TEST_F(AnswerTest, TheSameMailDeliveredTwiceIsAnsweredOnce) {
+  dovecot.deliver(kQuestion);
+  dovecot.deliver(kQuestion);
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+  EXPECT_EQ(process(*w, 2), Outcome::skipped);
+  EXPECT_EQ(sink.message_count(), 1u);
+  EXPECT_EQ(llm.requests().size(), 1u) << "no tokens spent on the copy";
+  auto flags = flags_of(2);
+  EXPECT_TRUE(has(flags, "\\Seen"));
+  EXPECT_TRUE(has(flags, "\\Answered"));
+  auto row = journal.get(key(2));
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->state, store::State::skipped);
+  EXPECT_TRUE(row->reason.value_or("").starts_with("duplicate")) << row->reason.value_or("");
+}
+
+TEST_F(AnswerTest, SentButNotFlaggedIsFlaggedOnlyNeverResent) {
+  dovecot.deliver(kQuestion);
+  crashed_in(1, store::State::sent, "q1@example.com");
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+  EXPECT_EQ(sink.message_count(), 0u);
+  EXPECT_TRUE(llm.requests().empty());
+  EXPECT_TRUE(has(flags_of(1), "\\Answered"));
+  EXPECT_EQ(state(1), store::State::done);
+}
+
+TEST_F(AnswerTest, UncertainSendIsSkippedAndListed) {
+  dovecot.deliver(kQuestion);
+  crashed_in(1, store::State::sending, "q1@example.com");
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::skipped);
+  EXPECT_EQ(sink.message_count(), 0u);
+  EXPECT_TRUE(llm.requests().empty());
+  auto flags = flags_of(1);
+  EXPECT_TRUE(has(flags, "\\Seen"));
+  EXPECT_TRUE(has(flags, "$RavenSkipped"));
+  EXPECT_FALSE(has(flags, "\\Answered"));
+  auto uncertain = journal.uncertain(10);
+  ASSERT_EQ(uncertain.size(), 1u);
+  EXPECT_EQ(uncertain[0].key.uid, 1u);
+}
+
+TEST_F(AnswerTest, UncertainSendIsSettledByTheCopyInSent) {
+  dovecot.deliver(kQuestion);
+  crashed_in(1, store::State::sending, "q1@example.com");
+  {
+    // The copy the crashed process had saved.
+    auto s = imap::Session::connect(dovecot.imap_config());
+    const std::string id = message::derive_reply_message_id("q1@example.com", "example.test");
+    s.append("Sent", testing::make_message("raven@example.test", "Re: Opening hours", "closed\r\n", id), {"\\Seen"});
+  }
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+  EXPECT_EQ(sink.message_count(), 0u);
+  EXPECT_TRUE(has(flags_of(1), "\\Answered"));
+  EXPECT_EQ(state(1), store::State::done);
+  EXPECT_TRUE(journal.uncertain(10).empty());
+}
+
+TEST_F(AnswerTest, UncertainSendIsSentAgainUnderResend) {
+  config.on_uncertain = OnUncertain::resend;
+  dovecot.deliver(kQuestion);
+  crashed_in(1, store::State::sending, "q1@example.com");
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+  EXPECT_EQ(sink.message_count(), 1u);
+  EXPECT_EQ(state(1), store::State::done);
+}
+
+TEST_F(AnswerTest, SmtpTimeoutAfterTheDataIsUncertain) {
+  // The sink takes the message but answers after our deadline: the reply may
+  // be out, so under on_uncertain: skip it is never sent again.
+  testing::SinkBehaviour slow;
+  slow.delay_data = 3s;
+  sink.set_behaviour(slow);
+  auto smtp = sink.smtp_config();
+  smtp.timeout = 1s;
+  dovecot.deliver(kQuestion);
+  auto w = std::make_unique<Worker>(config, dovecot.imap_config(), llm_config, smtp,
+                                    Dependencies{.tracker = tracker,
+                                                 .retries = retries,
+                                                 .queue = queue,
+                                                 .filter = filter,
+                                                 .journal = journal,
+                                                 .clock = clock,
+                                                 .logger = log::Logger({log::Level::error, log::Format::text}),
+                                                 .on_fatal = {}},
+                                    1);
+  EXPECT_EQ(process(*w, 1), Outcome::skipped);
+  EXPECT_EQ(journal.uncertain(10).size(), 1u);
+  EXPECT_TRUE(has(flags_of(1), "$RavenSkipped"));
+  const int connections = sink.connections();
+  later();
+  EXPECT_EQ(process(*w, 1), Outcome::skipped) << "met again: still not resent";
+  EXPECT_EQ(sink.connections(), connections) << "no second submission was attempted";
+  EXPECT_EQ(llm.requests().size(), 1u);
+}
+
+TEST_F(AnswerTest, ARecreatedMailboxReanswersNothing) {
+  dovecot.deliver(kQuestion);
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+  // The same mail under another UIDVALIDITY: recorded as a new key.
+  const store::Key moved{"INBOX", uidvalidity() + 1, 1};
+  journal.record_seen(moved, "q1@example.com");
+  auto claim = journal.begin_sending(moved, {store::State::seen}, "x@example.test");
+  EXPECT_FALSE(claim.claimed);
+  ASSERT_TRUE(claim.answered_as);
+  EXPECT_EQ(claim.answered_as->key.uid, 1u);
 }
 
 TEST_F(AnswerTest, BigAttachmentIsNeverDownloaded) {

@@ -10,6 +10,7 @@
 
 #include "config/config.hpp"
 #include "fixture/dovecot.hpp"
+#include "fixture/net.hpp"
 #include "llm_standin.hpp"
 #include "service/run.hpp"
 #include "smtp_sink.hpp"
@@ -41,6 +42,7 @@ class ServiceTest : public ::testing::Test {
     config.llm->base_url = llm.base_url();
     config.llm->model = "standin";
     config.smtp = sink.smtp_config();
+    config.state.path = state_dir.file("journal.db");
   }
 
   std::future<int> start() {
@@ -52,6 +54,7 @@ class ServiceTest : public ::testing::Test {
   testing::Dovecot dovecot;
   testing::SmtpSink sink;
   testing::LlmStandin llm;
+  testing::TempDir state_dir;
   config::Config config;
   std::stop_source stop;
 };
