@@ -40,6 +40,12 @@ void Worker::notify_slot_freed() {
   wake_.request_stop();
 }
 
+void Worker::notify_retry_scheduled() {
+  std::lock_guard lock(m_);
+  wake_pending_ = true;
+  wake_.request_stop();
+}
+
 // A fresh token for one wait; already stopped if a slot freed since the scan.
 std::stop_token Worker::begin_wait() {
   std::lock_guard lock(m_);

@@ -69,6 +69,12 @@ class Worker {
   // messages behind. Thread-safe, never blocks.
   void notify_slot_freed();
 
+  // Tells the worker that a retry time was recorded: the current wait (IDLE
+  // or poll sleep), bounded by the earliest retry known when it began, ends
+  // so that the next one is bounded by the new time. Wire it to
+  // RetrySchedule::set_on_change. Thread-safe, never blocks.
+  void notify_retry_scheduled();
+
   // Counters for tests and status. Thread-safe.
   struct Stats {
     std::uint64_t connects = 0;

@@ -91,6 +91,8 @@ int run(const config::Config& config, const log::Logger& logger, std::stop_sourc
                                              .logger = logger,
                                              .retries = &retries});
   queue.set_on_pop([&intake] { intake.notify_slot_freed(); });
+  // A retry recorded while intake idles must shorten the wait it is in.
+  retries.set_on_change([&intake] { intake.notify_retry_scheduled(); });
 
   logger.info("raven started", {{"workers", answer_config.workers},
                                 {"journal", config.state.path},

@@ -17,7 +17,7 @@ namespace {
 // The schema, one entry per version: kMigrations[i] takes user_version i to
 // i + 1. Append only; never edit an entry that has shipped, because files in
 // the field were created by it.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     // 1: the messages table.
     R"sql(
 CREATE TABLE messages (
@@ -43,6 +43,26 @@ CREATE INDEX messages_by_next_attempt ON messages (next_attempt_ms)
   WHERE next_attempt_ms IS NOT NULL;
 CREATE INDEX messages_by_last_failure ON messages (last_failure_ms)
   WHERE last_failure_ms IS NOT NULL;
+)sql",
+    // 2: what the budgets count (policy.limits): who asked, in which thread,
+    // when a reply was committed to, the tokens spent; and the over-budget
+    // notices already sent.
+    R"sql(
+ALTER TABLE messages ADD COLUMN sender TEXT;
+ALTER TABLE messages ADD COLUMN thread TEXT;
+ALTER TABLE messages ADD COLUMN sending_ms INTEGER;
+ALTER TABLE messages ADD COLUMN tokens INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN tokens_ms INTEGER;
+CREATE INDEX messages_by_sender ON messages (sender, sending_ms) WHERE sending_ms IS NOT NULL;
+CREATE INDEX messages_by_thread ON messages (thread, sending_ms) WHERE sending_ms IS NOT NULL;
+CREATE INDEX messages_by_sending ON messages (sending_ms) WHERE sending_ms IS NOT NULL;
+CREATE INDEX messages_by_tokens ON messages (tokens_ms) WHERE tokens_ms IS NOT NULL;
+CREATE TABLE notices (
+  sender  TEXT    NOT NULL,
+  day     INTEGER NOT NULL,
+  sent_ms INTEGER NOT NULL,
+  PRIMARY KEY (sender, day)
+);
 )sql",
 };
 
@@ -478,7 +498,7 @@ SendClaim Journal::begin_sending(const Key& key, std::span<const State> from, co
     if (other.step()) return {false, read_record(other.get())};
   }
   Statement st(db_.get(),
-               "UPDATE messages SET state = 'sending', updated_ms = ?1, reply_message_id = ?2 "
+               "UPDATE messages SET state = 'sending', updated_ms = ?1, sending_ms = ?1, reply_message_id = ?2 "
                "WHERE mailbox = ?3 AND uidvalidity = ?4 AND uid = ?5 "
                "AND state IN (?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                path_);
@@ -538,6 +558,59 @@ std::vector<Record> Journal::last_failures(int limit) {
                path_);
   st.bind(1, std::int64_t{limit});
   return read_all(st);
+}
+
+bool Journal::set_origin(const Key& key, const std::string& sender, const std::string& thread) {
+  std::lock_guard lock(m_);
+  Statement st(db_.get(),
+               "UPDATE messages SET sender = ?1, thread = ?2 WHERE mailbox = ?3 AND uidvalidity = ?4 AND uid = ?5",
+               path_);
+  st.bind(1, sender).bind(2, thread).bind_key(3, key);
+  st.step();
+  return sqlite3_changes(db_.get()) == 1;
+}
+
+bool Journal::add_tokens(const Key& key, std::int64_t tokens) {
+  std::lock_guard lock(m_);
+  Statement st(db_.get(),
+               "UPDATE messages SET tokens = tokens + ?1, tokens_ms = ?2 "
+               "WHERE mailbox = ?3 AND uidvalidity = ?4 AND uid = ?5",
+               path_);
+  st.bind(1, tokens).bind(2, now_()).bind_key(3, key);
+  st.step();
+  return sqlite3_changes(db_.get()) == 1;
+}
+
+Usage Journal::usage(const std::string& sender, const std::string& thread, std::int64_t since_ms) {
+  std::lock_guard lock(m_);
+  // One statement, one snapshot. Rows count from the moment a reply was
+  // committed to (sending), whatever happened after: a reply that may have
+  // gone out counts against the budget.
+  Statement st(db_.get(),
+               "SELECT "
+               "(SELECT COUNT(*) FROM messages WHERE sender = ?1 AND sending_ms >= ?3), "
+               "(SELECT COUNT(*) FROM messages WHERE thread = ?2 AND sending_ms IS NOT NULL), "
+               "(SELECT COUNT(*) FROM messages WHERE sending_ms >= ?3), "
+               "(SELECT COALESCE(SUM(tokens), 0) FROM messages WHERE tokens_ms >= ?3)",
+               path_);
+  st.bind(1, sender).bind(2, thread).bind(3, since_ms);
+  Usage u;
+  if (st.step()) {
+    u.replies_by_sender = sqlite3_column_int64(st.get(), 0);
+    u.replies_in_thread = thread.empty() ? 0 : sqlite3_column_int64(st.get(), 1);
+    u.replies_total = sqlite3_column_int64(st.get(), 2);
+    u.tokens = sqlite3_column_int64(st.get(), 3);
+  }
+  return u;
+}
+
+bool Journal::claim_notice(const std::string& sender, std::int64_t day) {
+  std::lock_guard lock(m_);
+  Statement st(db_.get(), "INSERT INTO notices (sender, day, sent_ms) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+               path_);
+  st.bind(1, sender).bind(2, day).bind(3, now_());
+  st.step();
+  return sqlite3_changes(db_.get()) == 1;
 }
 
 std::vector<Record> Journal::in_state(State state, int limit) {

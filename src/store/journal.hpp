@@ -101,6 +101,14 @@ struct SendClaim {
   std::optional<Record> answered_as;
 };
 
+// What the budgets (policy.limits) count, from the journal.
+struct Usage {
+  std::int64_t replies_by_sender = 0;  // this sender, since `since_ms`
+  std::int64_t replies_in_thread = 0;  // this thread, ever
+  std::int64_t replies_total = 0;      // everyone, since `since_ms`
+  std::int64_t tokens = 0;             // LLM tokens spent since `since_ms`
+};
+
 struct SeenResult {
   Record record;
   bool inserted = false;  // false: the key was already in the journal
@@ -175,6 +183,20 @@ class Journal {
 
   // The `limit` rows with the most recent record_failure(), newest first.
   std::vector<Record> last_failures(int limit);
+
+  // Budgets. set_origin stores who asked (the From addr-spec, lower-case)
+  // and the thread (the root Message-ID of References, else In-Reply-To,
+  // else the message's own id); add_tokens adds the LLM tokens a message
+  // cost. usage() counts messages for which a reply was committed to
+  // (begin_sending: sent or possibly sent) and tokens, since `since_ms`
+  // (the thread count is over all time). False if no row.
+  bool set_origin(const Key& key, const std::string& sender, const std::string& thread);
+  bool add_tokens(const Key& key, std::int64_t tokens);
+  Usage usage(const std::string& sender, const std::string& thread, std::int64_t since_ms);
+  // Records that the over-budget notice went to `sender` on `day` (days
+  // since the Unix epoch, UTC). True the first time only: at most one
+  // notice per sender per day, across restarts and processes.
+  bool claim_notice(const std::string& sender, std::int64_t day);
 
   // At most `limit` rows in `state`, most recently updated first.
   std::vector<Record> in_state(State state, int limit);

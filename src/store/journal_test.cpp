@@ -144,7 +144,7 @@ TEST_F(JournalTest, ReopenKeepsDataAndMigrationsAreIdempotent) {
   EXPECT_EQ(raw_int("PRAGMA user_version"), Journal::schema_version());
   EXPECT_EQ(raw_int("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
                     "AND name LIKE 'messages_by_%'"),
-            3);
+            7);
 }
 
 TEST_F(JournalTest, NewerSchemaIsRefused) {
@@ -441,6 +441,88 @@ TEST_F(JournalTest, MessagesWithoutMessageIdAreNeverDuplicatesOfEachOther) {
   j.record_seen(b, "");
   EXPECT_TRUE(j.begin_sending(a, {State::seen}, "").claimed);
   EXPECT_TRUE(j.begin_sending(b, {State::seen}, "").claimed);
+}
+
+
+TEST_F(JournalTest, AVersionOneFileIsUpgradedWithItsRowsKept) {
+  // A journal as the first release wrote it: schema 1, one row.
+  fs::create_directories(fs::path(config_.path).parent_path());
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(config_.path.c_str(), &db), SQLITE_OK);
+    const char* v1 =
+        "CREATE TABLE messages (mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
+        " message_id TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+        " last_error_kind TEXT, last_failure_ms INTEGER, next_attempt_ms INTEGER, reply_message_id TEXT,"
+        " reason TEXT, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+        " PRIMARY KEY (mailbox, uidvalidity, uid));"
+        "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, state, created_ms, updated_ms)"
+        " VALUES ('INBOX', 1, 1, '<old@x>', 'done', 1, 1);"
+        "PRAGMA user_version = 1;";
+    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  Journal j(config_, clock());
+  EXPECT_EQ(raw_int("PRAGMA user_version"), Journal::schema_version());
+  auto r = j.get(Key{"INBOX", 1, 1});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, State::done);
+  EXPECT_EQ(j.usage("a@x", "<t@x>", 0).replies_total, 0) << "old rows have no sending time";
+}
+
+TEST_F(JournalTest, UsageCountsRepliesCommittedToAndTokens) {
+  Journal j(config_, clock());
+  const std::int64_t t0 = now_.load();
+  auto reply = [&](std::uint32_t uid, const std::string& sender, const std::string& thread, std::int64_t tokens) {
+    const Key k{"INBOX", 1, uid};
+    j.record_seen(k, "<m" + std::to_string(uid) + "@x>");
+    ASSERT_TRUE(j.set_origin(k, sender, thread));
+    ASSERT_TRUE(j.add_tokens(k, tokens));
+    ASSERT_TRUE(j.begin_sending(k, {State::seen}, "<r" + std::to_string(uid) + "@raven>").claimed);
+  };
+  reply(1, "alice@example.com", "<t1@x>", 100);
+  now_ += 1000;
+  reply(2, "alice@example.com", "<t1@x>", 50);
+  reply(3, "bob@example.com", "<t2@x>", 7);
+  // Asked but not (yet) answered: tokens count, replies do not.
+  const Key pending{"INBOX", 1, 4};
+  j.record_seen(pending, "<m4@x>");
+  j.set_origin(pending, "alice@example.com", "<t3@x>");
+  j.add_tokens(pending, 1);
+
+  auto u = j.usage("alice@example.com", "<t1@x>", t0);
+  EXPECT_EQ(u.replies_by_sender, 2);
+  EXPECT_EQ(u.replies_in_thread, 2);
+  EXPECT_EQ(u.replies_total, 3);
+  EXPECT_EQ(u.tokens, 158);
+  // A window that starts after the first reply.
+  auto later = j.usage("alice@example.com", "<t1@x>", t0 + 1);
+  EXPECT_EQ(later.replies_by_sender, 1);
+  EXPECT_EQ(later.replies_in_thread, 2) << "the thread count is over all time";
+  EXPECT_EQ(later.replies_total, 2);
+  EXPECT_EQ(later.tokens, 58);
+  EXPECT_EQ(j.usage("carol@example.com", "", t0).replies_in_thread, 0);
+  EXPECT_FALSE(j.set_origin(Key{"INBOX", 1, 99}, "x", "y"));
+}
+
+TEST_F(JournalTest, BudgetsSurviveARestart) {
+  const std::int64_t t0 = now_.load();
+  {
+    Journal j(config_, clock());
+    const Key k{"INBOX", 1, 1};
+    j.record_seen(k, "<m@x>");
+    j.set_origin(k, "alice@example.com", "<t@x>");
+    j.add_tokens(k, 42);
+    j.begin_sending(k, {State::seen}, "<r@raven>");
+    EXPECT_TRUE(j.claim_notice("alice@example.com", 20000));
+  }
+  Journal j(config_, clock());
+  auto u = j.usage("alice@example.com", "<t@x>", t0);
+  EXPECT_EQ(u.replies_by_sender, 1);
+  EXPECT_EQ(u.tokens, 42);
+  EXPECT_FALSE(j.claim_notice("alice@example.com", 20000)) << "one notice per sender per day";
+  EXPECT_TRUE(j.claim_notice("alice@example.com", 20001));
+  EXPECT_TRUE(j.claim_notice("bob@example.com", 20000));
 }
 
 }  // namespace

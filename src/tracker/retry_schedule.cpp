@@ -2,17 +2,31 @@
 
 namespace raven::tracker {
 
+void RetrySchedule::set_on_change(std::function<void()> on_change) { on_change_ = std::move(on_change); }
+
+void RetrySchedule::changed() const {
+  if (on_change_) on_change_();
+}
+
 unsigned RetrySchedule::record_failure(Uid uid, time_point next) {
-  std::lock_guard lock(m_);
-  Entry& e = entries_[uid];
-  ++e.attempts;
-  e.next = next;
-  return e.attempts;
+  unsigned attempts = 0;
+  {
+    std::lock_guard lock(m_);
+    Entry& e = entries_[uid];
+    ++e.attempts;
+    e.next = next;
+    attempts = e.attempts;
+  }
+  changed();
+  return attempts;
 }
 
 void RetrySchedule::schedule(Uid uid, time_point next) {
-  std::lock_guard lock(m_);
-  entries_[uid].next = next;
+  {
+    std::lock_guard lock(m_);
+    entries_[uid].next = next;
+  }
+  changed();
 }
 
 unsigned RetrySchedule::attempts(Uid uid) const {

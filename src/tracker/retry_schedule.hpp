@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -28,6 +29,12 @@ class RetrySchedule {
  public:
   using Uid = std::uint32_t;
   using time_point = Clock::time_point;
+
+  // Called (on the recording thread, outside the lock) after every
+  // record_failure() or schedule(), so that intake, which may be idling with
+  // a wait computed before this time existed, can shorten its wait. Set it
+  // before any thread records. Must not block.
+  void set_on_change(std::function<void()> on_change);
 
   // Records one more failed attempt of `uid`, not to be retried before
   // `next`. Returns the number of failed attempts so far.
@@ -52,8 +59,11 @@ class RetrySchedule {
     unsigned attempts = 0;
     time_point next;
   };
+  void changed() const;
+
   mutable std::mutex m_;
   std::map<Uid, Entry> entries_;
+  std::function<void()> on_change_;
 };
 
 }  // namespace raven::tracker

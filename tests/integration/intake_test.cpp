@@ -17,6 +17,7 @@
 #include "fixture/dovecot.hpp"
 #include "intake/worker.hpp"
 #include "log/log.hpp"
+#include "tracker/retry_schedule.hpp"
 #include "tracker/tracker.hpp"
 
 namespace raven::intake {
@@ -83,8 +84,10 @@ struct Harness {
                             .queue = queue,
                             .clock = clock,
                             .logger = log::Logger({log::Level::debug, log::Format::text}, sink),
-                            .backoff = backoff}) {
+                            .backoff = backoff,
+                            .retries = &retries}) {
     queue.set_on_pop([this] { worker.notify_slot_freed(); });
+    retries.set_on_change([this] { worker.notify_retry_scheduled(); });
   }
 
   void start() {
@@ -110,6 +113,7 @@ struct Harness {
 
   SystemClock clock;
   tracker::Tracker tracker;
+  tracker::RetrySchedule retries;
   BoundedQueue<imap::Uid> queue;
   filter::Filter filter;
   std::shared_ptr<CaptureSink> sink;
@@ -152,6 +156,27 @@ TEST_F(IntakeTest, IdleSeesADeliveredMessage) {
   EXPECT_EQ(got[0], 1u);
   EXPECT_TRUE(h.tracker.held(1));
   EXPECT_EQ(h.worker.stats().connects, 1u);
+}
+
+TEST_F(IntakeTest, ARetryRecordedWhileIdlingIsDispatchedOnTime) {
+  // The answer worker records a retry while intake sits in IDLE (whose wait
+  // was bounded before the retry existed); intake must wake for it, not
+  // wait for new mail or the 25-minute IDLE refresh.
+  testing::Dovecot dovecot;
+  dovecot.deliver(testing::make_message("alice@example.com", "Hello", "Are you there?"));
+  Harness h(idle_config(), dovecot.imap_config());
+  h.start();
+  ASSERT_TRUE(h.wait_for_scans(1));
+  auto first = h.queue.pop({});  // dispatched by the first scan
+  ASSERT_TRUE(first);
+  std::this_thread::sleep_for(200ms);  // intake is idling now
+  // A worker failed transiently: retry in 300 ms, give the UID back.
+  h.retries.record_failure(*first, h.clock.now() + 300ms);
+  h.tracker.release(*first);
+  Consumer consumer(h.queue);
+  auto got = consumer.wait_for(1, 10s);
+  ASSERT_EQ(got.size(), 1u) << h.sink->all();
+  EXPECT_EQ(got[0], *first);
 }
 
 TEST_F(IntakeTest, MailAlreadyThereIsDispatchedAtStart) {
