@@ -9,6 +9,7 @@
 #include "message/message_id.hpp"
 #include "message/parse.hpp"
 #include "message/text_part.hpp"
+#include "tool/render.hpp"
 
 namespace raven::answer {
 
@@ -151,13 +152,20 @@ Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
 
 Outcome Worker::answer(imap::Uid uid, const message::Request& request, std::stop_token abort) {
   const auto started = deps_.clock.now();
-  // Who may ask: the exact allow-list on parsed addresses (the SEARCH was only
-  // a substring pre-filter), and a reply must never go to a stranger.
-  if (request.from.empty() || !deps_.filter.allows(request.from.address)) {
-    return skip(uid, "sender not allowed", &request);
-  }
-  for (const auto& rt : request.reply_to) {
-    if (!deps_.filter.allows(rt.address)) return skip(uid, "reply-to not allowed", &request);
+  if (deps_.policy) {
+    // Loops (RFC 3834), who may ask, authenticity — before any token is spent.
+    // The envelope sender comes from the delivery's Return-Path.
+    const policy::Decision decision = policy::decide(request, std::nullopt, *deps_.policy, deps_.filter);
+    if (!decision.answered()) return skip(uid, decision.code + ": " + decision.sentence, &request);
+  } else {
+    // Who may ask: the exact allow-list on parsed addresses (the SEARCH was
+    // only a substring pre-filter), and a reply must never go to a stranger.
+    if (request.from.empty() || !deps_.filter.allows(request.from.address)) {
+      return skip(uid, "sender not allowed", &request);
+    }
+    for (const auto& rt : request.reply_to) {
+      if (!deps_.filter.allows(rt.address)) return skip(uid, "reply-to not allowed", &request);
+    }
   }
   if (!request.has_text()) return skip(uid, "no text: " + request.reason, &request);
   // Before spending tokens: answered already under another UID/UIDVALIDITY?
@@ -167,7 +175,10 @@ Outcome Worker::answer(imap::Uid uid, const message::Request& request, std::stop
   }
   deps_.journal.transition(*key_, {store::State::seen}, store::State::answering);
 
-  auto chat = llm_.complete(llm::make_request(llm_.config(), render_user_turn(request)), abort);
+  const llm::Conversation conversation =
+      llm::converse(llm_, llm::make_request(llm_.config(), render_user_turn(request)), tools_for(request),
+                    log_.with({{"uid", uid}}), abort);
+  const llm::ChatResponse& chat = conversation.response;
   if (chat.content.empty()) {
     throw Error(ErrorKind::permanent, "llm: empty answer (finish_reason " + chat.finish_reason + ")");
   }
@@ -198,9 +209,29 @@ Outcome Worker::answer(imap::Uid uid, const message::Request& request, std::stop
   log_.info("answered", {{"uid", uid},
                          {"mode", to_string(config_.mode)},
                          {"reply_id", reply.message_id},
-                         {"tokens", chat.usage.total_tokens},
+                         {"tokens", conversation.usage.total_tokens},
+                         {"tool_calls", conversation.tool_calls},
                          {"duration", std::chrono::duration_cast<std::chrono::milliseconds>(deps_.clock.now() - started)}});
   return outcome;
+}
+
+// What the model may call for this message: the tools offered to its sender
+// (tools[].allow_senders), run with the message's RAVEN_* context. A tool
+// stops with the abort token the loop passes on (the shutdown timeout).
+llm::Tools Worker::tools_for(const message::Request& request) const {
+  llm::Tools tools;
+  if (deps_.tools == nullptr || deps_.tools->empty()) return tools;
+  const std::vector<const tool::Tool*> offered = deps_.tools->allowed_for(request.from.address);
+  if (offered.empty()) return tools;
+  tools.definitions = tool::openai_tools(offered);
+  tool::Context context{.sender = request.from.address,
+                        .message_id = request.message_id.empty() ? "" : "<" + request.message_id + ">",
+                        .subject = request.subject};
+  tools.execute = [registry = deps_.tools, context = std::move(context)](const llm::ToolCall& call,
+                                                                         std::stop_token stop) {
+    return registry->call(call.name, call.arguments, context, std::move(stop));
+  };
+  return tools;
 }
 
 // The reply is out (journal: sent): flags, then done.

@@ -4,7 +4,8 @@
 //   journal: where does this message stand? → FETCH (FLAGS, RFC822.SIZE,
 //   BODYSTRUCTURE, BODY.PEEK[HEADER]) → choose the text part → FETCH
 //   BODY.PEEK[section]<0.N> (never attachments) → parse → allow-list on the
-//   parsed From and Reply-To → LLM → compose → journal `sending` → deliver
+//   parsed From and Reply-To → LLM (with tool rounds: llm/tool_loop.hpp) →
+//   compose → journal `sending` → deliver
 //   (send: SMTP, then APPEND a copy to Sent; draft: APPEND to Drafts) →
 //   journal `sent` → UID STORE +FLAGS (\Seen \Answered) → journal `done`.
 // Nothing is marked \Seen before its reply is accepted by the SMTP server (or
@@ -59,11 +60,14 @@
 #include "filter/filter.hpp"
 #include "imap/session.hpp"
 #include "llm/client.hpp"
+#include "llm/tool_loop.hpp"
 #include "log/log.hpp"
 #include "message/compose.hpp"
 #include "message/request.hpp"
+#include "policy/policy.hpp"
 #include "smtp/session.hpp"
 #include "store/journal.hpp"
+#include "tool/registry.hpp"
 #include "tracker/retry_schedule.hpp"
 #include "tracker/tracker.hpp"
 
@@ -87,6 +91,15 @@ struct Dependencies {
   std::function<void(std::string_view)> crash_point{};
   // Wall-clock Unix milliseconds, for the journal's next-attempt times.
   store::WallClock wall_clock = store::system_now_ms;
+  // The tools the model may call (built once by the service from the
+  // config's tools:). nullptr or empty: no tools, and requests carry no
+  // `tools` field. Each sender is offered Registry::allowed_for(its address).
+  const tool::Registry* tools = nullptr;
+  // Should a message be answered at all (loop rules, who may ask,
+  // authenticity): policy::decide() runs before any LLM call, and a skip is
+  // journaled with its reason code. nullptr: only the allow-list (filter)
+  // on From and Reply-To is checked.
+  const policy::Config* policy = nullptr;
 };
 
 enum class Outcome { answered, skipped, retry_later, waiting, failed, fatal, gone };
@@ -111,6 +124,7 @@ class Worker {
   Outcome handle(imap::Uid uid, std::stop_token abort);
   // Steps after parsing: who may ask, duplicates, LLM, compose, deliver.
   Outcome answer(imap::Uid uid, const message::Request& request, std::stop_token abort);
+  llm::Tools tools_for(const message::Request& request) const;
 
   // Recovery (resume.cpp): a message the journal already knows.
   std::optional<Outcome> resume(const store::Record& record, bool seen_flag, std::stop_token abort);

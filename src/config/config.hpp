@@ -29,6 +29,7 @@
 #include "intake/config.hpp"
 #include "llm/config.hpp"
 #include "log/log.hpp"
+#include "policy/policy.hpp"
 #include "smtp/config.hpp"
 #include "store/config.hpp"
 #include "tool/config.hpp"
@@ -61,6 +62,12 @@ struct Config {
   // resolved against the config file's directory; a bare command name is
   // checked on the tool's PATH by tool::Spec::validate().
   std::vector<tool::Spec> tools;
+
+  // Which messages are answered at all (policy:, optional; its defaults when
+  // absent). `addresses` also holds the address in answer.from and the IMAP
+  // user when that is an address, added after reading (no duplicates,
+  // compared case-insensitively), so it is the complete list policy needs.
+  policy::Config policy;
 
   // The journal (always used by `raven run` and `raven status`). path is
   // never empty after loading unless neither XDG_STATE_HOME nor HOME is

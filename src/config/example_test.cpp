@@ -2,10 +2,13 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "config/test_support.hpp"
+#include "tool/registry.hpp"
+#include "tool/render.hpp"
 
 namespace raven::config {
 namespace {
@@ -48,6 +51,7 @@ TEST(ConfigExample, Loads) {
   EXPECT_EQ(c.llm->api_key, "sk-test");
   EXPECT_EQ(c.llm->model, "gpt-4o-mini");
   EXPECT_EQ(c.llm->max_response_bytes, std::size_t{4} << 20);
+  EXPECT_EQ(c.llm->max_tool_rounds, 8u);
   EXPECT_EQ(c.smtp->effective_port(), 587);
   EXPECT_EQ(c.smtp->tls, smtp::Tls::starttls);
   EXPECT_EQ(c.smtp->password, "smtp-pw");
@@ -92,9 +96,9 @@ TEST(ConfigExample, EveryKeyIsDocumented) {
     EXPECT_NE(docs.find("`" + k + "`"), std::string::npos) << k << " is not in the docs";
 }
 
-// The commented-out tools: example, uncommented, is a valid section except
-// for the paths that only exist on a real server.
-TEST(ConfigExample, CommentedToolsExampleLoads) {
+// The commented-out tools: example, uncommented and read from examples/
+// (its paths are relative to the config file), is a valid section.
+std::string commented_tools_block() {
   std::istringstream in(slurp(kSource + "/examples/raven.yaml"));
   std::string block;
   bool inside = false;
@@ -104,12 +108,53 @@ TEST(ConfigExample, CommentedToolsExampleLoads) {
     if (!line.starts_with("#")) break;
     block += line.substr(std::min<std::size_t>(2, line.size())) + "\n";
   }
+  return block;
+}
+
+TEST(ConfigExample, CommentedToolsExampleLoads) {
+  const std::string block = commented_tools_block();
   ASSERT_FALSE(block.empty());
-  const auto found = testing::problems(std::string(testing::kImap) + block);
-  ASSERT_EQ(found.size(), 2u) << ::testing::PrintToString(found);
-  EXPECT_TRUE(found[0].starts_with("tools[0].command[0]: /usr/local/bin/order-lookup does not exist"))
-      << found[0];
-  EXPECT_TRUE(found[1].starts_with("tools[0].working_dir: /srv/raven-tools does not exist")) << found[1];
+  const auto found = testing::problems(std::string(testing::kImap) + block, testing::options_with({}),
+                                       kSource + "/examples");
+  EXPECT_TRUE(found.empty()) << ::testing::PrintToString(found);
+}
+
+// The two example tools (examples/tools/) do what docs/tools.md says, run as
+// Raven runs them. Without the sandbox, which not every test machine allows.
+TEST(ConfigExample, ExampleToolsAnswer) {
+  Config c;
+  try {
+    c = load_string(std::string(testing::kImap) + commented_tools_block(), testing::options_with({}),
+                    kSource + "/examples");
+  } catch (const ConfigError& e) {
+    FAIL() << e.what();
+  }
+  ASSERT_EQ(c.tools.size(), 2u);
+  for (auto& spec : c.tools) spec.sandbox = tool::Sandbox::none;
+  const tool::Registry tools(c.tools);
+  const tool::Context alice{
+      .sender = "alice@example.com", .message_id = "<q@example.com>", .subject = "Order"};
+
+  tool::Result r = tools.call("lookup_order", R"({"order_id":"1001"})", alice, {});
+  EXPECT_TRUE(r.ok()) << tool::tool_message(r) << r.stderr_tail;
+  EXPECT_NE(r.output.find("status: shipped (since 2026-11-20)"), std::string::npos) << r.output;
+  // Another customer's order is not shown, whatever the model asks.
+  r = tools.call("lookup_order", R"({"order_id":"1003"})", alice, {});
+  EXPECT_EQ(r.output, "no order 1003 for alice@example.com\n");
+  r = tools.call("lookup_order", R"({"order_id":"1001 --all"})", alice, {});
+  EXPECT_EQ(r.status, tool::Result::Status::refused);
+
+  r = tools.call("opening_hours", R"({"date":"2026-12-24","days":2})", alice, {});
+  EXPECT_TRUE(r.ok()) << tool::tool_message(r) << r.stderr_tail;
+  EXPECT_EQ(r.output,
+            "Thursday 2026-12-24: open 09:00-12:00 (Christmas Eve)\n"
+            "Friday 2026-12-25: closed (Christmas Day)\n");
+  r = tools.call("opening_hours", "{}", alice, {});
+  EXPECT_TRUE(r.ok()) << tool::tool_message(r) << r.stderr_tail;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << "days defaults to 1: " << r.output;
+  r = tools.call("opening_hours", R"({"date":"2026-02-30"})", alice, {});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("date must be a real date"), std::string::npos) << r.output;
 }
 
 }  // namespace

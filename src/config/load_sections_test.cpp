@@ -164,6 +164,7 @@ TEST(ConfigSections, EveryLlmKeyIsRead) {
                              "  max_response_bytes: 512KiB\n"
                              "  max_retries: 0\n"
                              "  max_retry_after: 2m\n"
+                             "  max_tool_rounds: 3\n"
                              "  ca_file: ca.pem\n"
                              "  allow_insecure_http: true\n"}),
                        options_with({{"OPENAI_API_KEY", "sk-test"}}), dir.str());
@@ -181,6 +182,7 @@ TEST(ConfigSections, EveryLlmKeyIsRead) {
   EXPECT_EQ(l.max_response_bytes, 512u * 1024);
   EXPECT_EQ(l.max_retries, 0u);
   EXPECT_EQ(l.max_retry_after, 2min);
+  EXPECT_EQ(l.max_tool_rounds, 3u);
   EXPECT_EQ(l.ca_file, (dir.path() / "ca.pem").string());
   EXPECT_TRUE(l.allow_insecure_http);
   EXPECT_EQ(l.endpoint(), "https://api.openai.com/v1/chat/completions");
@@ -258,12 +260,14 @@ TEST(ConfigSections, WrongTypesAreLocated) {
                            "  max_retries: 21\n"         // 10
                            "  allow_insecure_http: 1\n"  // 11
                            "  system_prompt: [a, b]\n"   // 12
-                           "  timeout: 0s\n"})),         // 13
+                           "  timeout: 0s\n"             // 13
+                           "  max_tool_rounds: 65\n"})),  // 14
             (Lines{"llm.temperature: must be a number (line 8)",
                    "llm.max_tokens: must be an integer (line 9)", "llm.max_retries: must be 0-20 (line 10)",
                    "llm.allow_insecure_http: must be true or false (line 11)",
                    "llm.system_prompt: must be a string (line 12)",
-                   "llm.timeout: must be a positive duration like 2m (line 13)"}));
+                   "llm.timeout: must be a positive duration like 2m (line 13)",
+                   "llm.max_tool_rounds: must be 0-64 (line 14)"}));
   EXPECT_EQ(
       problems(with({kSmtp,                   // 5-7
                      "  port: 0\n"            // 8

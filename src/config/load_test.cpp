@@ -172,8 +172,8 @@ TEST(ConfigLoad, UnknownKeys) {
             (Lines{"loggin: unknown key (line 5); did you mean \"log\"?"}));
   EXPECT_EQ(
       problems(std::string(kImap) + "webhooks:\n  url: x\n"),
-      (Lines{"webhooks: unknown key (line 5); expected imap, intake, filter, answer, llm, tools, smtp, state "
-             "or log"}));
+      (Lines{"webhooks: unknown key (line 5); expected imap, intake, filter, policy, answer, llm, tools, smtp, "
+             "state or log"}));
   EXPECT_EQ(problems(std::string(kImap) + "  retries: 3\n"), (Lines{"imap.retries: unknown key (line 5)"}));
 }
 

@@ -21,6 +21,7 @@ void read_llm(MapReader& yaml, Config& config) {
   yaml.get_bytes("max_response_bytes", c.max_response_bytes, "4MiB");
   yaml.get("max_retries", c.max_retries, 0, 20);
   yaml.get_duration("max_retry_after", c.max_retry_after, "60s");
+  yaml.get("max_tool_rounds", c.max_tool_rounds, 0, llm::kMaxToolRoundsLimit);
   yaml.get_path("ca_file", c.ca_file);
   yaml.get("allow_insecure_http", c.allow_insecure_http);
 }

@@ -7,10 +7,11 @@ namespace raven::config::detail {
 std::span<const Section> sections() {
   // answer, llm and smtp are optional for now: a config that only watches
   // the mailbox has none of them. Their validate() runs only when present.
-  static constexpr std::array<Section, 9> kSections{{
+  static constexpr std::array<Section, 10> kSections{{
       {"imap", true, read_imap, [](const Config& c) { return c.imap.validate(); }},
       {"intake", false, read_intake, [](const Config& c) { return c.intake.validate(); }},
       {"filter", false, read_filter, [](const Config& c) { return c.filter.validate(); }},
+      {"policy", false, read_policy, [](const Config& c) { return c.policy.validate(); }},
       {"answer", false, read_answer, [](const Config& c) { return c.answer->validate(); }},
       {"llm", false, read_llm, [](const Config& c) { return c.llm->validate(); }},
       {"tools", false, read_tools, [](const Config& c) { return tool::validate(c.tools); }, true},

@@ -43,6 +43,7 @@ std::span<const Section> sections();
 void read_imap(MapReader& yaml, Config& config);
 void read_intake(MapReader& yaml, Config& config);
 void read_filter(MapReader& yaml, Config& config);
+void read_policy(MapReader& yaml, Config& config);
 void read_answer(MapReader& yaml, Config& config);
 void read_llm(MapReader& yaml, Config& config);
 // A list section: `root` is the root reader.
@@ -53,8 +54,9 @@ void read_log(MapReader& yaml, Config& config);
 
 // Rules between sections, run after every section is read and before any
 // validate(): smtp is required when answer.mode is send; smtp.envelope_from
-// defaults to the address in answer.from; state.path defaults to
-// store::default_state_path().
+// defaults to the address in answer.from; policy.addresses gains the address
+// in answer.from and the IMAP user (when it is an address); state.path
+// defaults to store::default_state_path().
 void link_sections(Config& config, Report& report);
 
 // The three keys that can each supply one secret.

@@ -131,6 +131,9 @@ Problems Config::validate() const {
   if (max_response_bytes < 1024) add("max_response_bytes", "must be at least 1KiB");
   if (max_retries > 20) add("max_retries", "must be at most 20");
   if (max_retry_after.count() < 0) add("max_retry_after", "must not be negative");
+  if (max_tool_rounds > kMaxToolRoundsLimit) {
+    add("max_tool_rounds", "must be at most " + std::to_string(kMaxToolRoundsLimit));
+  }
   for (auto& p : retry_backoff.validate()) add("retry_backoff." + p.field, p.message);
 
   if (!ca_file.empty()) {

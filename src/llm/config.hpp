@@ -17,6 +17,8 @@
 
 namespace raven::llm {
 
+inline constexpr unsigned kMaxToolRoundsLimit = 64;
+
 struct Config {
   // e.g. "https://api.openai.com/v1" or "http://127.0.0.1:11434/v1". A trailing
   // '/' is ignored. Plain http only to loopback unless allow_insecure_http.
@@ -41,6 +43,10 @@ struct Config {
   backoff::Config retry_backoff{.initial = std::chrono::seconds(1), .max = std::chrono::seconds(30)};
   // Longest Retry-After (RFC 9110 §10.2.3) honoured; a longer one waits this long.
   std::chrono::milliseconds max_retry_after{std::chrono::seconds(60)};
+  // Rounds of tool calls in one answer (tool_loop.hpp): after this many, one
+  // last request with tool_choice "none" asks for the final text. 0 = tools
+  // are never offered. At most kMaxToolRoundsLimit.
+  unsigned max_tool_rounds = 8;
 
   std::string ca_file;  // PEM bundle; empty = the system trust store
   // Allows http:// to a host that is not loopback (the key and the mail would

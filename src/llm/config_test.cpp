@@ -86,6 +86,17 @@ TEST(LlmConfig, LimitsAndBackoff) {
                                       "retry_backoff.multiplier", "ca_file"}));
 }
 
+TEST(LlmConfig, ToolRoundsDefaultToEightAndAreBounded) {
+  Config c = valid();
+  EXPECT_EQ(c.max_tool_rounds, 8u);
+  c.max_tool_rounds = 0;  // tools never offered
+  EXPECT_TRUE(c.validate().empty());
+  c.max_tool_rounds = kMaxToolRoundsLimit;
+  EXPECT_TRUE(c.validate().empty());
+  c.max_tool_rounds = kMaxToolRoundsLimit + 1;
+  EXPECT_EQ(fields(c), std::vector<std::string>{"max_tool_rounds"});
+}
+
 TEST(LlmConfig, EndpointJoinsWithoutDoubleSlash) {
   Config c = valid();
   EXPECT_EQ(c.endpoint(), "https://api.openai.com/v1/chat/completions");

@@ -5,10 +5,13 @@
 //   raven run -c FILE                  the daemon: answer new mail until SIGINT/SIGTERM
 //   raven watch -c FILE                run intake only: report the messages Raven would answer
 //   raven status -c FILE [--json]      where every message stands, from the journal; connects to nothing
+//   raven check -c FILE [--envelope-from ADDR] MESSAGE.eml
+//                                      would Raven answer this message, and why; connects to nothing
 //
-// Exit codes: 0 success or clean shutdown; 1 a runtime failure (for example the
-// server rejected our credentials or certificate at start-up); 2 a usage or
-// configuration error.
+// Exit codes: 0 success or clean shutdown (for check: a verdict, answer or
+// skip); 1 a runtime failure (for example the server rejected our credentials
+// or certificate at start-up; for check: the message file cannot be read); 2 a
+// usage or configuration error.
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -18,6 +21,7 @@
 #include "config/config.hpp"
 #include "main/signals.hpp"
 #include "main/summary.hpp"
+#include "service/check.hpp"
 #include "service/run.hpp"
 #include "service/status.hpp"
 #include "service/watch.hpp"
@@ -60,6 +64,16 @@ int main(int argc, char** argv) {
   status->add_option("-c,--config", config_path, "Config file (YAML)")->required();
   bool status_json = false;
   status->add_flag("--json", status_json, "Print one JSON object for scripts");
+  auto* check_message = app.add_subcommand(
+      "check", "Say whether Raven would answer a message file, and why; connects to nothing");
+  check_message->add_option("-c,--config", config_path, "Config file (YAML)")->required();
+  std::string envelope_from;
+  auto* envelope_option =
+      check_message->add_option("--envelope-from", envelope_from,
+                                "The SMTP envelope sender ('' for <>); default: the message's Return-Path");
+  std::string message_path;
+  check_message->add_option("message", message_path, "The message file (RFC 5322, e.g. MESSAGE.eml)")
+      ->required();
 
   try {
     app.parse(argc, argv);
@@ -83,6 +97,17 @@ int main(int argc, char** argv) {
         *config, std::cout, std::cerr,
         status_json ? raven::service::StatusFormat::json : raven::service::StatusFormat::text,
         raven::store::system_now_ms());
+  }
+
+  if (check_message->parsed()) {
+    // Policy only: never run a password_command, never connect.
+    raven::config::LoadOptions options;
+    options.resolve_secrets = false;
+    auto config = load_or_report(config_path, options);
+    if (!config) return kExitConfig;
+    std::optional<std::string> envelope;
+    if (envelope_option->count() > 0) envelope = envelope_from;
+    return raven::service::check(*config, message_path, envelope, std::cout, std::cerr);
   }
 
   auto config = load_or_report(config_path);

@@ -88,7 +88,12 @@ void read_headers(GMimeMessage* message, const Limits& limits, Request& out) {
     if (h == nullptr) continue;
     std::string name = sanitize_utf8(trim(copy_string(g_mime_header_get_name(h))));
     if (name.empty()) continue;
-    out.headers.emplace(std::move(name), unfold(g_mime_header_get_raw_value(h)));
+    std::string value = unfold(g_mime_header_get_raw_value(h));
+    if (g_ascii_strcasecmp(name.c_str(), "Received") == 0 ||
+        g_ascii_strcasecmp(name.c_str(), "Authentication-Results") == 0) {
+      out.trace.emplace_back(name, value);
+    }
+    out.headers.emplace(std::move(name), std::move(value));
   }
 }
 

@@ -82,6 +82,11 @@ struct Request {
   std::string date_raw;                                       // Date as written (unfolded)
 
   HeaderMap headers;              // all fields, for policy
+  // The trace fields in the order they appear, topmost first: every
+  // Received and Authentication-Results (name as written, value unfolded).
+  // headers keeps order only among fields of one name; authenticity needs to
+  // know which Authentication-Results lie above which Received (RFC 8601 §5).
+  std::vector<std::pair<std::string, std::string>> trace;
   bool header_truncated = false;  // the header block exceeded Limits::max_header_bytes
 
   // Root content type, lower-case ("multipart/report", "text/plain"), and

@@ -40,7 +40,8 @@ class Verdicts {
   }
   Decision answer() {
     return Decision{Decision::answer, std::string(code::answer),
-                    "No loop or sender rule matched, so the message may be answered.", std::move(evidence_)};
+                    "No loop, sender or authenticity rule matched, so the message may be answered.",
+                    std::move(evidence_)};
   }
 
  private:
@@ -166,7 +167,32 @@ Problems Config::validate() const {
     problems.push_back(
         {"addresses", "must name at least one of our addresses when require_addressed is true"});
   }
+  for (Problem& p : authentication.validate()) {
+    problems.push_back({"authentication." + p.field, std::move(p.message)});
+  }
+  if (limits.notice.size() > kMaxNoticeBytes) {
+    problems.push_back({"limits.notice", "must be at most " + std::to_string(kMaxNoticeBytes) +
+                                             " bytes: a short fixed notice, not a letter"});
+  }
+  if (limits.notice.find('\0') != std::string::npos) {
+    problems.push_back({"limits.notice", "must not contain NUL"});
+  }
   return problems;
+}
+
+std::string_view rule_of(std::string_view c) noexcept {
+  if (c == code::answer) return "none";
+  for (std::string_view loop :
+       {code::empty_envelope_sender, code::own_address, code::mailing_list, code::auto_submitted,
+        code::precedence_bulk, code::auto_response_suppress, code::system_sender, code::delivery_report,
+        code::x_autoreply, code::x_loop, code::not_addressed}) {
+    if (c == loop) return "loops (RFC 3834)";
+  }
+  if (c == code::no_sender || c == code::sender_not_allowed || c == code::reply_to_not_allowed) {
+    return "who may ask (filter.senders)";
+  }
+  if (c == code::not_authenticated) return "authenticity (policy.authentication)";
+  return "unknown";
 }
 
 std::string_view to_string(Decision::Verdict verdict) noexcept {
@@ -308,6 +334,14 @@ Decision decide(const message::Request& request, const std::optional<std::string
                     "Reply-To names an address not on the allow-list; a reply must never go to a stranger.",
                     "not allowed: Reply-To " + show(a.address));
     }
+  }
+
+  // Rule 3: authenticity. After rule 2 (see policy.hpp): a forged From is
+  // skipped either way, and a stranger is reported as not allowed.
+  if (config.authentication.require) {
+    AuthVerdict auth = authenticate(request, config.authentication);
+    for (std::string& line : auth.evidence) v.note(std::move(line));
+    if (!auth.pass) return v.skip(code::not_authenticated, std::move(auth.sentence));
   }
   return v.answer();
 }

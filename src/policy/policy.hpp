@@ -8,25 +8,36 @@
 // the journal, a sentence for people, and the evidence it looked at (what
 // `raven check` prints).
 //
-// This file holds rules 1 and 2 of issue 6:
+// This file holds rules 1 to 3 of issue 6:
 //  1. loops, after RFC 3834 §2 and at least as strict as Pigeonhole's Sieve
 //     vacation: null envelope sender, our own address as sender, mailing-list
 //     fields (RFC 2369, RFC 2919), Auto-Submitted (RFC 3834 §5), Precedence,
 //     X-Auto-Response-Suppress, system senders, delivery reports (RFC 6522),
 //     X-Autoreply/X-Autorespond, X-Loop, and "one of our addresses must be a
 //     recipient";
-//  2. who may ask: every From mailbox and every Reply-To must be allowed.
-// Not here yet: "a reply to one of our own recent Message-IDs" (needs the
-// journal), authenticity (rule 3) and budgets (rule 4).
+//  2. who may ask: every From mailbox and every Reply-To must be allowed;
+//  3. authenticity (authentication.hpp): with authentication.require, our
+//     border server's Authentication-Results must prove every From domain.
+// Not here yet: "a reply to one of our own recent Message-IDs" and budgets
+// (rule 4), which need the journal; Config::limits holds the budgets' settings.
+//
+// Rule 3 runs after rule 2. Either order keeps a forged From from ever
+// reaching the LLM or a tool (both skip); this one gives the more useful
+// reason: a stranger is `sender-not-allowed` whether or not the mail was
+// authenticated (the fix is the allow-list, not DNS), and
+// `not-authenticated` is left to mail that claims an allowed sender and
+// cannot prove it — a forgery, or a border server set up wrongly.
 //
 // Rules run in the order below; the first that matches decides. Reason codes
 // never change once released (the journal stores them):
 //   empty-envelope-sender, own-address, mailing-list, auto-submitted,
 //   precedence-bulk, auto-response-suppress, system-sender, delivery-report,
 //   x-autoreply, x-loop, not-addressed, no-sender, sender-not-allowed,
-//   reply-to-not-allowed; "answer" when none matched.
+//   reply-to-not-allowed, not-authenticated; "answer" when none matched.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,8 +46,30 @@
 #include "common/problem.hpp"
 #include "filter/filter.hpp"
 #include "message/request.hpp"
+#include "policy/authentication.hpp"
 
 namespace raven::policy {
+
+// The budgets of rule 4 (policy.limits). 0 means unlimited. Read and
+// validated here; counted in the journal (store), which survives restarts.
+struct Limits {
+  std::uint32_t replies_per_sender_per_day = 0;  // replies to one From address per day
+  std::uint32_t replies_per_thread = 0;          // replies in one thread, ever
+  std::uint32_t replies_per_day = 0;             // replies in all per day
+  std::uint64_t tokens_per_day = 0;              // LLM tokens (prompt + completion) per day
+  // A fixed short text sent, without any LLM call, at most once per sender
+  // per day when a message is skipped for a budget; "" sends nothing.
+  std::string notice;
+
+  // True if any budget is set.
+  bool limited() const noexcept {
+    return replies_per_sender_per_day != 0 || replies_per_thread != 0 || replies_per_day != 0 ||
+           tokens_per_day != 0;
+  }
+};
+
+// Longest Limits::notice, in bytes: a notice, not a letter.
+inline constexpr std::size_t kMaxNoticeBytes = 2000;
 
 struct Config {
   // Our own addresses (addr-specs, "raven@example.com"). The config module
@@ -46,9 +79,16 @@ struct Config {
   // Sieve vacation's rule: answer only mail that names one of `addresses` in
   // To, Cc, Bcc or Resent-To/Cc/Bcc (RFC 5230 §4.5).
   bool require_addressed = true;
+  // Rule 3 (authentication.hpp).
+  Authentication authentication;
+  // Rule 4's settings.
+  Limits limits;
 
   // Every address must be a plain addr-spec; with require_addressed there
-  // must be at least one. Never throws.
+  // must be at least one; authentication.validate(); the notice is at most
+  // kMaxNoticeBytes without NUL. Fields are relative to the policy section
+  // ("addresses[1]", "authentication.authserv_id", "limits.notice").
+  // Never throws.
   Problems validate() const;
 };
 
@@ -69,7 +109,13 @@ inline constexpr std::string_view not_addressed = "not-addressed";
 inline constexpr std::string_view no_sender = "no-sender";
 inline constexpr std::string_view sender_not_allowed = "sender-not-allowed";
 inline constexpr std::string_view reply_to_not_allowed = "reply-to-not-allowed";
+inline constexpr std::string_view not_authenticated = "not-authenticated";
 }  // namespace code
+
+// The rule a reason code belongs to, for people: "loops (RFC 3834)",
+// "who may ask (filter.senders)", "authenticity (policy.authentication)",
+// "none" for "answer"; "unknown" for a code not listed above.
+std::string_view rule_of(std::string_view code) noexcept;
 
 struct Decision {
   enum Verdict { answer, skip };
@@ -77,8 +123,10 @@ struct Decision {
   std::string code;      // one of policy::code; "answer" for an answer
   std::string sentence;  // for people: "The message carries List-Id, so it came from a mailing list."
   // What the rules looked at, one "key: value" line each (envelope sender and
-  // where it came from, From, the matching header). Header values only, never
-  // the body; each value cut to a few hundred bytes.
+  // where it came from, From, the matching header; with
+  // authentication.require, once rule 3 ran, "authentication: pass|fail (…)"
+  // and the trusted Authentication-Results). Header values only, never the
+  // body; each value cut to a few hundred bytes.
   std::vector<std::string> evidence;
 
   bool answered() const noexcept { return verdict == answer; }

@@ -222,6 +222,43 @@ TEST(Policy, FirstMatchingRuleWins) {
   EXPECT_EQ(run(parse("Precedence: bulk\r\n", "noreply@example.org")).code, code::precedence_bulk);
 }
 
+TEST(Policy, Authenticity) {
+  Config c = config();
+  c.authentication = {true, "mx.example.com"};
+  const filter::Filter allow(filter::Config{{"alice@example.org"}, ""});
+  const std::string pass = "Authentication-Results: mx.example.com; dkim=pass header.d=example.org\r\n";
+  const std::string unaligned = "Authentication-Results: mx.example.com; dkim=pass header.d=esp.example\r\n";
+
+  Decision d = run(parse(pass), "alice@example.org", c, allow);
+  EXPECT_EQ(d.code, code::answer);
+  EXPECT_EQ(d.evidence.back(), "authentication: pass (example.org by dkim=pass header.d=example.org)");
+
+  d = run(parse(unaligned), "alice@example.org", c, allow);
+  EXPECT_EQ(d.code, code::not_authenticated);
+  EXPECT_NE(d.sentence.find("header.d=esp.example"), std::string::npos) << d.sentence;
+  EXPECT_EQ(d.evidence.back(), "authentication: fail (nothing passes for example.org)");
+  EXPECT_EQ(run(parse(""), "alice@example.org", c, allow).code, code::not_authenticated);
+
+  // After who-may-ask: a stranger is not allowed, authenticated or not.
+  EXPECT_EQ(run(parse(unaligned, "mallory@evil.example"), "mallory@evil.example", c, allow).code,
+            code::sender_not_allowed);
+  // After the loop rules: a list message is a list message.
+  EXPECT_EQ(run(parse("List-Id: <l.example>\r\n"), "alice@example.org", c, allow).code, code::mailing_list);
+  // Not required: not evaluated, and no evidence about it.
+  d = run(parse(unaligned), "alice@example.org", config(), allow);
+  EXPECT_EQ(d.code, code::answer);
+  for (const std::string& line : d.evidence) EXPECT_FALSE(line.starts_with("authentication:")) << line;
+}
+
+TEST(Policy, RuleOfEveryCode) {
+  EXPECT_EQ(rule_of(code::answer), "none");
+  EXPECT_EQ(rule_of(code::x_loop), "loops (RFC 3834)");
+  EXPECT_EQ(rule_of(code::not_addressed), "loops (RFC 3834)");
+  EXPECT_EQ(rule_of(code::reply_to_not_allowed), "who may ask (filter.senders)");
+  EXPECT_EQ(rule_of(code::not_authenticated), "authenticity (policy.authentication)");
+  EXPECT_EQ(rule_of("made-up"), "unknown");
+}
+
 TEST(Policy, EvidenceValuesAreBounded) {
   const Decision d = run(parse("List-Id: " + std::string(5000, 'x') + "\r\n"));
   EXPECT_EQ(d.code, code::mailing_list);
@@ -240,6 +277,30 @@ TEST(PolicyConfig, Validate) {
   ASSERT_EQ(p.size(), 3u);
   EXPECT_EQ(p[0].field, "addresses[1]");
   EXPECT_EQ(p[2].field, "addresses[3]");
+}
+
+TEST(PolicyConfig, ValidateAuthenticationAndLimits) {
+  Config c = config();
+  c.authentication.require = true;
+  Problems p = c.validate();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].field, "authentication.authserv_id");
+  c.authentication.authserv_id = "mx.example.com";
+  EXPECT_TRUE(c.validate().empty());
+
+  EXPECT_FALSE(c.limits.limited());
+  c.limits.replies_per_thread = 3;
+  EXPECT_TRUE(c.limits.limited());
+  c.limits.notice = std::string(kMaxNoticeBytes, 'x');
+  EXPECT_TRUE(c.validate().empty());
+  c.limits.notice += "x";
+  p = c.validate();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].field, "limits.notice");
+  c.limits.notice = std::string("a\0b", 3);
+  p = c.validate();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].message, "must not contain NUL");
 }
 
 }  // namespace

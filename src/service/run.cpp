@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "service/crash_points.hpp"
 #include "smtp/session.hpp"
 #include "store/journal.hpp"
+#include "tool/registry.hpp"
 #include "tracker/retry_schedule.hpp"
 #include "tracker/tracker.hpp"
 
@@ -38,6 +40,17 @@ int run(const config::Config& config, const log::Logger& logger, std::stop_sourc
     fatal = true;
     stop.request_stop();
   };
+
+  // The tools, loaded and checked once for every worker (check-config ran the
+  // same checks, but a program may have gone since): a problem stops Raven
+  // now rather than failing at the first mail that needs the tool.
+  std::optional<tool::Registry> tools;
+  try {
+    tools.emplace(config.tools);
+  } catch (const Error& e) {
+    logger.error("cannot start", {{"component", "tool"}, {"error", e.what()}, {"next", "stopping"}});
+    return 1;
+  }
 
   // Fail fast on what retrying cannot fix: SMTP credentials or certificate.
   // A server that is merely down is retried later, message by message.
@@ -76,7 +89,9 @@ int run(const config::Config& config, const log::Logger& logger, std::stop_sourc
                                .clock = clock,
                                .logger = logger,
                                .on_fatal = on_fatal,
-                               .crash_point = crash_point},
+                               .crash_point = crash_point,
+                               .tools = &*tools,
+                               .policy = &config.policy},
           i + 1));
     }
   } catch (const Error& e) {
@@ -95,6 +110,7 @@ int run(const config::Config& config, const log::Logger& logger, std::stop_sourc
   retries.set_on_change([&intake] { intake.notify_retry_scheduled(); });
 
   logger.info("raven started", {{"workers", answer_config.workers},
+                                {"tools", tools->size()},
                                 {"journal", config.state.path},
                                 {"mode", answer::to_string(answer_config.mode)},
                                 {"mailbox", config.imap.mailbox}});

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The `raven` command as an operator meets it: exit codes, every config problem
-# listed with its line, a prompt, clean exit on SIGTERM, and `raven status`.
+# listed with its line, a prompt, clean exit on SIGTERM, `raven status` and
+# `raven check`.
 # Usage: cli_test.sh PATH-TO-raven SOURCE-DIR
 set -u
 raven=$1
@@ -111,6 +112,52 @@ check "status prints nothing on stdout then" [ ! -s "$tmp/out" ]
 "$raven" status -c "$tmp/bad.yaml" >"$tmp/out" 2>&1; rc=$?
 check "status on a bad config exits 2" [ $rc -eq 2 ]
 check "status lists the config problems" grep -q 'imap.port: must be 1-65535 (line 3)' "$tmp/out"
+
+# raven check: the policy on a file; no server, no secret (the corpus's config
+# has a password_command that would create $RAVEN_CORPUS_PROBE).
+corpus="$src/tests/policy_corpus"
+export RAVEN_CORPUS_PROBE="$tmp/corpus-password-command-ran"
+"$raven" check -c "$corpus/raven.yaml" "$corpus/ok-plain.eml" >"$tmp/out" 2>&1; rc=$?
+check "check answers a good message with 0" [ $rc -eq 0 ]
+check "check's first line is the verdict" [ "$(head -n 1 "$tmp/out")" = "answer" ]
+check "check shows the authentication verdict" grep -q '^authentication: pass (example.org by dmarc=pass' "$tmp/out"
+check "check says budgets are not checked" grep -qx 'budgets: not checked (they depend on the journal)' "$tmp/out"
+"$raven" check -c "$corpus/raven.yaml" --envelope-from '' "$corpus/ok-plain.eml" >"$tmp/out" 2>&1; rc=$?
+check "check skips with 0" [ $rc -eq 0 ]
+check "--envelope-from '' is the null sender" [ "$(head -n 1 "$tmp/out")" = "skip: empty-envelope-sender" ]
+"$raven" check -c "$corpus/raven.yaml" --envelope-from 'noreply@example.org' "$corpus/ok-plain.eml" >"$tmp/out" 2>&1
+check "--envelope-from wins over Return-Path" [ "$(head -n 1 "$tmp/out")" = "skip: system-sender" ]
+"$raven" check -c "$corpus/raven.yaml" "$tmp/missing.eml" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "check on a missing file exits 1" [ $rc -eq 1 ]
+check "check says why on stderr" grep -q "^raven check: cannot read $tmp/missing.eml: No such file or directory" "$tmp/err"
+check "check prints nothing on stdout then" [ ! -s "$tmp/out" ]
+"$raven" check -c "$tmp/bad.yaml" "$corpus/ok-plain.eml" >"$tmp/out" 2>&1; rc=$?
+check "check on a bad config exits 2" [ $rc -eq 2 ]
+"$raven" check -c "$corpus/raven.yaml" >"$tmp/out" 2>&1; rc=$?
+check "check without a message exits 2" [ $rc -eq 2 ]
+check "check runs no password_command" [ ! -e "$RAVEN_CORPUS_PROBE" ]
+
+# Tools are checked before anything runs: a missing program and a
+# placeholder that names no parameter are config problems (exit 2).
+cat >"$tmp/tools.yaml" <<YAML
+imap:
+  host: mail.example.com
+  username: u
+  password: p
+tools:
+  - name: lookup_order
+    description: Find an order.
+    command: ["$tmp/no-such-program", "--id", "{order_idd}"]
+    parameters:
+      type: object
+      properties:
+        order_id: {type: string, pattern: "^[0-9]{1,10}\$"}
+      required: [order_id]
+YAML
+"$raven" check-config -c "$tmp/tools.yaml" >"$tmp/out" 2>&1; rc=$?
+check "bad tools exit 2" [ $rc -eq 2 ]
+check "missing tool program named" grep -q "tools\[0\].command\[0\]: $tmp/no-such-program does not exist (line 8)" "$tmp/out"
+check "unknown placeholder named" grep -q 'tools\[0\].command\[2\]: {order_idd} names no parameter (parameters: order_id) (line 8)' "$tmp/out"
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

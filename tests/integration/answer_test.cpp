@@ -4,11 +4,14 @@
 // the UID, and checks what reached the sink, the flags on the original and
 // the journal. The crash recovery cases put the journal row in the state a
 // crash would have left (sent, sending) and let the worker meet it again.
+// The tool cases (AnswerToolTest) let the stand-in call a real script
+// (testdata/lookup_order.sh) through a tool::Registry.
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <regex>
@@ -23,6 +26,7 @@
 #include "message/parse.hpp"
 #include "smtp_sink.hpp"
 #include "store/journal.hpp"
+#include "tool/registry.hpp"
 
 namespace raven::answer {
 namespace {
@@ -67,7 +71,9 @@ class AnswerTest : public ::testing::Test {
                                                  .logger = log::Logger({log::Level::warn, log::Format::text}),
                                                  .on_fatal = [this](const Error&) { ++fatals; },
                                                  .crash_point = {},
-                                                 .wall_clock = [this] { return store::system_now_ms() + wall_offset_ms; }},
+                                                 .wall_clock = [this] { return store::system_now_ms() + wall_offset_ms; },
+                                                 .tools = tools,
+                                                 .policy = policy},
                                     1);
   }
 
@@ -135,6 +141,8 @@ class AnswerTest : public ::testing::Test {
   store::Journal journal;
   std::int64_t wall_offset_ms = 0;
   int fatals = 0;
+  const tool::Registry* tools = nullptr;  // what make_worker() offers the model
+  const policy::Config* policy = nullptr;  // set by the policy tests
 };
 
 const char* kQuestion =
@@ -302,6 +310,42 @@ TEST_F(AnswerTest, SmtpDownIsRetriedAfterItReturns) {
   EXPECT_EQ(sink.message_count(), 1u);
 }
 
+// ---- policy: decided before any LLM call ----
+
+TEST_F(AnswerTest, PolicySkipsAnAutoReplyAndANewsletterWithoutAskingTheModel) {
+  policy::Config rules;
+  rules.addresses = {"raven@example.test"};
+  policy = &rules;
+  std::string auto_reply = kQuestion;
+  auto_reply.insert(0, "Auto-Submitted: auto-replied\r\n");
+  std::string newsletter = kQuestion;
+  newsletter.insert(0, "List-Id: <news.example.com>\r\nList-Unsubscribe: <mailto:leave@example.com>\r\n");
+  newsletter.replace(newsletter.find("<q1@"), 4, "<q2@");
+  dovecot.deliver(auto_reply);
+  dovecot.deliver(newsletter);
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::skipped);
+  EXPECT_EQ(process(*w, 2), Outcome::skipped);
+  EXPECT_TRUE(llm.requests().empty());
+  EXPECT_EQ(sink.message_count(), 0u);
+  EXPECT_TRUE(has(flags_of(1), "$RavenSkipped"));
+  auto r1 = journal.get(key(1));
+  auto r2 = journal.get(key(2));
+  ASSERT_TRUE(r1 && r2);
+  EXPECT_TRUE(r1->reason.value_or("").starts_with("auto-submitted")) << r1->reason.value_or("");
+  EXPECT_TRUE(r2->reason.value_or("").starts_with("mailing-list")) << r2->reason.value_or("");
+}
+
+TEST_F(AnswerTest, PolicyAnswersAPlainQuestion) {
+  policy::Config rules;
+  rules.addresses = {"raven@example.test"};
+  policy = &rules;
+  dovecot.deliver(kQuestion);
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+  EXPECT_EQ(sink.message_count(), 1u);
+}
+
 // ---- the journal: exactly once across crashes and re-deliveries ----
 
 TEST_F(AnswerTest, TheSameMailDeliveredTwiceIsAnsweredOnce) {
@@ -449,6 +493,157 @@ TEST_F(AnswerTest, BigAttachmentIsNeverDownloaded) {
   RecordProperty("imap_bytes_read", static_cast<int>(largest));
   std::cout << "largest IMAP session read " << largest << " bytes for a " << m.size() << "-byte message\n";
   EXPECT_LT(largest, 64u * 1024) << "an IMAP session read " << largest << " bytes";
+}
+
+// ---- tools: the model calls a real program (issue 5) ----
+
+// lookup_order runs testdata/lookup_order.sh, which appends its argument to
+// the marker file and prints "order N: shipped (asked by SENDER)".
+class AnswerToolTest : public AnswerTest {
+ protected:
+  AnswerToolTest() : marker(state_dir.path() + "/tool-ran") {}
+
+  tool::Spec lookup_order() const {
+    tool::Spec s;
+    s.name = "lookup_order";
+    s.description = "Find an order by its number and return its status.";
+    s.command = {std::string(RAVEN_ANSWER_TESTDATA) + "/lookup_order.sh", "{order_id}"};
+    s.parameters = {{"type", "object"},
+                    {"properties", {{"order_id", {{"type", "string"}, {"pattern", "^[0-9]{1,10}$"}}}}},
+                    {"required", {"order_id"}},
+                    {"additionalProperties", false}};
+    s.env = {{"TOOL_MARKER", marker}};
+    s.timeout = 5s;
+    return s;
+  }
+  void use(tool::Config specs) {
+    registry = std::make_unique<tool::Registry>(specs);
+    tools = registry.get();
+  }
+  static nlohmann::json call(nlohmann::json arguments, const std::string& name = "lookup_order") {
+    return {{"tool_calls", {{{"id", "call_1"}, {"name", name}, {"arguments", std::move(arguments)}}}}};
+  }
+  // The lines the tool appended to the marker: one per run.
+  std::vector<std::string> runs() const {
+    std::ifstream in(marker);
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  }
+  static std::vector<std::string> offered(const nlohmann::json& request) {
+    std::vector<std::string> names;
+    const auto& body = request["body"];
+    if (!body.contains("tools")) return names;
+    for (const auto& t : body["tools"]) names.push_back(t["function"]["name"].get<std::string>());
+    return names;
+  }
+  // The last message of a request the stand-in received.
+  static nlohmann::json last_message(const nlohmann::json& request) {
+    return request["body"]["messages"].back();
+  }
+
+  std::string marker;
+  std::unique_ptr<tool::Registry> registry;
+};
+
+TEST_F(AnswerToolTest, TheModelLooksUpAnOrderAndTheReplyCarriesItsFinalText) {
+  use({lookup_order()});
+  llm.set_script(nlohmann::json::array(
+      {call({{"order_id", "42"}}), {{"content", "Good news: order **42** has shipped."}}}));
+  dovecot.deliver(testing::make_message("alice@example.com", "Where is my order?", "Order 42, please.\r\n"));
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+
+  EXPECT_EQ(runs(), std::vector<std::string>{"42"}) << "the tool ran once, with the model's argument";
+  auto requests = llm.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(offered(requests[0]), std::vector<std::string>{"lookup_order"});
+  EXPECT_EQ(requests[0]["tool_choice"], "auto");
+  const auto result = last_message(requests[1]);
+  EXPECT_EQ(result["role"], "tool");
+  EXPECT_EQ(result["tool_call_id"], "call_1");
+  EXPECT_EQ(result["content"], "exit status 0\n\norder 42: shipped (asked by alice@example.com)\n");
+
+  ASSERT_TRUE(sink.wait_for(1));
+  auto reply = message::parse_message(sink.messages().at(0).raw);
+  EXPECT_NE(reply.text.find("Good news: order **42** has shipped."), std::string::npos) << reply.text;
+  EXPECT_EQ(state(1), store::State::done);
+}
+
+TEST_F(AnswerToolTest, ArgumentsBreakingTheSchemaNeverRunTheToolAndTheModelSeesWhy) {
+  use({lookup_order()});
+  llm.set_script(nlohmann::json::array(
+      {call({{"order_id", "42; rm -rf /"}}), {{"content", "I could not look that order up."}}}));
+  dovecot.deliver(testing::make_message("alice@example.com", "Order", "Order 42; rm -rf /\r\n"));
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+
+  EXPECT_FALSE(std::filesystem::exists(marker)) << "the tool ran";
+  auto requests = llm.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  const auto result = last_message(requests[1]);
+  EXPECT_EQ(result["role"], "tool");
+  EXPECT_EQ(result["tool_call_id"], "call_1");
+  const std::string content = result["content"];
+  EXPECT_TRUE(content.starts_with("error: the tool did not run:")) << content;
+  EXPECT_NE(content.find("order_id: must match the pattern ^[0-9]{1,10}$"), std::string::npos) << content;
+  ASSERT_TRUE(sink.wait_for(1));
+  EXPECT_NE(sink.messages().at(0).raw.find("I could not look that order up."), std::string::npos);
+}
+
+TEST_F(AnswerToolTest, ASenderNotInAllowSendersIsNeverOfferedTheTool) {
+  tool::Spec restricted = lookup_order();
+  restricted.allow_senders = {"boss@example.com", "@staff.example.com"};
+  tool::Spec hours = lookup_order();
+  hours.name = "opening_hours";
+  use({restricted, hours});
+  // The model calls the hidden tool anyway (a prompt injection might name it).
+  llm.set_script(nlohmann::json::array({call({{"order_id", "42"}}), {{"content", "Sorry."}}}));
+  dovecot.deliver(testing::make_message("alice@example.com", "Order", "Order 42\r\n"));
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+
+  auto requests = llm.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const auto& r : requests) {
+    EXPECT_EQ(offered(r), std::vector<std::string>{"opening_hours"});
+    EXPECT_EQ(r["body"].dump().find("\"name\":\"lookup_order\",\"description\""), std::string::npos);
+  }
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  EXPECT_EQ(last_message(requests[1])["content"],
+            "error: the tool did not run: there is no tool named \"lookup_order\"");
+}
+
+TEST_F(AnswerToolTest, NoToolsMeansNoToolsField) {
+  // A registry without tools, as with no tools: section: today's single request.
+  use({});
+  dovecot.deliver(kQuestion);
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+  auto requests = llm.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_FALSE(requests[0]["body"].contains("tools"));
+  EXPECT_FALSE(requests[0]["body"].contains("tool_choice"));
+}
+
+TEST_F(AnswerToolTest, AModelCallingToolsForeverIsCutOffAtTheRoundCap) {
+  use({lookup_order()});
+  llm_config.max_tool_rounds = 2;
+  llm.set_script({{"responses", nlohmann::json::array()}, {"default", call({{"order_id", "7"}})}});
+  dovecot.deliver(testing::make_message("alice@example.com", "Order", "Order 7\r\n"));
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+
+  EXPECT_EQ(runs(), (std::vector<std::string>{"7", "7"}));
+  auto requests = llm.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0]["tool_choice"], "auto");
+  EXPECT_EQ(requests[1]["tool_choice"], "auto");
+  EXPECT_EQ(requests[2]["tool_choice"], "none");
+  // The stand-in honours tool_choice none with its echo of the last tool result.
+  ASSERT_TRUE(sink.wait_for(1));
+  auto reply = message::parse_message(sink.messages().at(0).raw);
+  EXPECT_NE(reply.text.find("Tool result: exit status 0"), std::string::npos) << reply.text;
 }
 
 }  // namespace

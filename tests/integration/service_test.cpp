@@ -43,6 +43,7 @@ class ServiceTest : public ::testing::Test {
     config.llm->model = "standin";
     config.smtp = sink.smtp_config();
     config.state.path = state_dir.file("journal.db");
+    config.policy.addresses = {"raven@example.test"};  // what loading a file adds from answer.from
   }
 
   std::future<int> start() {

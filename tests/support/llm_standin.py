@@ -42,7 +42,10 @@ Script format (JSON)
                                  "Tool result: <first line of its content>".
       "tool_calls": [{"id": "call_1", "name": "f", "arguments": {...} | "json"}]
                                  OpenAI tool_calls, finish_reason "tool_calls"
-                                 (ids default to call_<n>).
+                                 (ids default to call_<n>).  A request with
+                                 tool_choice "none" is answered as a real
+                                 server would: with the entry's "content",
+                                 else the echo answer, and no tool_calls.
       "finish_reason": "length"  overrides the finish reason.
       "usage": {...}             overrides the usage object.
       "status": 500              answer with this HTTP status and an
@@ -270,7 +273,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(400, self.error_body(400, "request body is not a JSON chat request",
                                                   "invalid_request_error"))
         entry, chaos = state.next_entry()
-        log["outcome"] = chaos or self.outcome_name(entry)
+        log["outcome"] = chaos or self.outcome_name(entry, request)
         self.answer(entry, request, log)
 
     def log_request_entry(self, request):
@@ -311,9 +314,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return False
 
     @staticmethod
-    def outcome_name(entry):
+    def outcome_name(entry, request):
         for kind in ("hang", "truncate", "garbage", "empty_choices", "json", "oversize",
                      "tool_calls", "status"):
+            if kind == "tool_calls" and request.get("tool_choice") == "none":
+                continue
             if kind in entry:
                 return kind if kind != "status" else str(entry["status"])
         return "text"
@@ -369,7 +374,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         messages = request["messages"]
         message = {"role": "assistant", "content": None}
         finish = "stop"
-        if "tool_calls" in entry:
+        if "tool_calls" in entry and request.get("tool_choice") != "none":
             calls = []
             for n, call in enumerate(entry["tool_calls"], 1):
                 arguments = call.get("arguments", {})
