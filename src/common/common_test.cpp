@@ -14,6 +14,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
+TEST(Text, PrintableDefusesTerminalControls) {
+  EXPECT_EQ(printable("plain text"), "plain text");
+  EXPECT_EQ(printable("a\r\nb\tc"), "a  b c");
+  EXPECT_EQ(printable("\x1b[31mred"), "?[31mred");
+  EXPECT_EQ(printable("del\x7f"), "del?");
+  EXPECT_EQ(printable("c1 \xc2\x9b csi"), "c1 ? csi");
+  EXPECT_EQ(printable("caf\xc3\xa9 \xc2\xa0"), "caf\xc3\xa9 \xc2\xa0") << "UTF-8 text stays";
+}
+
 TEST(BoundedQueue, TryPushFailsWhenFullWithoutBlocking) {
   BoundedQueue<int> q(2);
   EXPECT_TRUE(q.try_push(1));

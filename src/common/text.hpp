@@ -19,4 +19,10 @@ std::string ascii_lower(std::string_view s);
 // Trims ASCII whitespace at both ends.
 std::string_view trim(std::string_view s) noexcept;
 
+// Text from servers and mail made safe to print on a terminal: control
+// characters (C0, DEL, and C1 encoded in UTF-8, which some terminals obey)
+// become '?', line breaks and tabs a space. Used by `raven status` and
+// `raven check`.
+std::string printable(std::string_view s);
+
 }  // namespace raven

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "common/text.hpp"
 #include "filter/filter.hpp"
 #include "message/limits.hpp"
 #include "message/parse.hpp"
@@ -17,29 +18,6 @@
 
 namespace raven::service {
 namespace {
-
-// Text from the message: control characters (C0, DEL and C1 encoded in
-// UTF-8, which some terminals obey) become '?', line breaks and tabs a space
-// (the rule `raven status` applies to journal text).
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(s[i]);
-    if (byte == '\n' || byte == '\r' || byte == '\t') {
-      out += ' ';
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += '?';
-    } else if (byte == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
-      out += '?';
-      ++i;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 // The authentication line when decide() did not run rule 3 itself.
 std::string authentication_line(const message::Request& request, const policy::Config& policy) {

@@ -12,6 +12,7 @@
 #include <system_error>
 #include <vector>
 
+#include "common/text.hpp"
 #include "store/journal.hpp"
 
 namespace raven::service {
@@ -71,29 +72,6 @@ Snapshot read_journal(const store::Config& config) {
 }
 
 // ---- text helpers -------------------------------------------------------------
-
-// Journal text came from servers and mail: control characters (C0, DEL, and
-// C1 encoded in UTF-8, which some terminals obey) become '?', line breaks and
-// tabs a space, so nothing printed can drive the terminal.
-std::string printable(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(s[i]);
-    if (byte == '\n' || byte == '\r' || byte == '\t') {
-      out += ' ';
-    } else if (byte < 0x20 || byte == 0x7f) {
-      out += '?';
-    } else if (byte == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
-      out += '?';
-      ++i;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 // Columns taken by UTF-8 text: one per code point (continuation bytes are free).
 std::size_t columns(std::string_view s) {
