@@ -538,6 +538,15 @@ std::vector<Record> Journal::due_retries(std::int64_t now_ms) {
   return read_all(st);
 }
 
+std::vector<Record> Journal::unfinished(const std::string& mailbox, std::uint32_t uidvalidity) {
+  std::lock_guard lock(m_);
+  Statement st(db_.get(),
+               select("WHERE mailbox = ?1 AND uidvalidity = ?2 AND state IN ('sending', 'sent') ORDER BY uid"),
+               path_);
+  st.bind(1, mailbox).bind(2, std::int64_t{uidvalidity});
+  return read_all(st);
+}
+
 std::vector<Record> Journal::waiting_retries() {
   std::lock_guard lock(m_);
   Statement st(db_.get(),

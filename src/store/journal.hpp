@@ -177,6 +177,13 @@ class Journal {
   // `now_ms`, earliest first: what intake may dispatch again.
   std::vector<Record> due_retries(std::int64_t now_ms);
 
+  // Rows of `mailbox` under `uidvalidity` in state sending or sent, by UID:
+  // a reply committed to whose flags may be set already (a crash between
+  // the flag STORE and `done`), so the UNSEEN search no longer finds the
+  // message. Intake dispatches these once after connecting so resume()
+  // finishes them.
+  std::vector<Record> unfinished(const std::string& mailbox, std::uint32_t uidvalidity);
+
   // Rows in state seen or answering with a next attempt set, earliest first
   // (for `raven status`: next attempt and last error are in each Record).
   std::vector<Record> waiting_retries();

@@ -212,6 +212,27 @@ TEST_F(JournalTest, StateMachineHappyPathAndRefusals) {
   EXPECT_FALSE(j.transition(Key{"INBOX", 7, 99}, {State::seen}, State::answering));
 }
 
+TEST_F(JournalTest, UnfinishedListsRepliesCommittedToInThisMailboxOnly) {
+  Journal j(config_, clock());
+  const Key seen{"INBOX", 7, 10}, sending{"INBOX", 7, 12}, sent{"INBOX", 7, 11}, done{"INBOX", 7, 13};
+  const Key other_validity{"INBOX", 8, 14}, other_box{"Support", 7, 15};
+  for (const Key& k : {seen, sending, sent, done, other_validity, other_box}) {
+    j.record_seen(k, "<" + std::to_string(k.uid) + "@x>");
+  }
+  for (const Key& k : {sending, sent, done, other_validity, other_box}) {
+    ASSERT_TRUE(j.transition(k, {State::seen}, State::answering));
+    ASSERT_TRUE(j.begin_sending(k, {State::answering}, "<r" + std::to_string(k.uid) + "@x>").claimed);
+  }
+  for (const Key& k : {sent, done, other_validity, other_box}) ASSERT_TRUE(j.transition(k, {State::sending}, State::sent));
+  ASSERT_TRUE(j.transition(done, {State::sent}, State::done));
+  auto rows = j.unfinished("INBOX", 7);
+  ASSERT_EQ(rows.size(), 2U);
+  EXPECT_EQ(rows[0].key, sent);  // by UID
+  EXPECT_EQ(rows[0].state, State::sent);
+  EXPECT_EQ(rows[1].key, sending);
+  EXPECT_TRUE(j.unfinished("INBOX", 9).empty());
+}
+
 TEST_F(JournalTest, SkipWithReasonAndFieldsKeepUnsetColumns) {
   Journal j(config_, clock());
   j.record_seen(kKey, "<a@x>");
