@@ -17,7 +17,7 @@ namespace {
 // The schema, one entry per version: kMigrations[i] takes user_version i to
 // i + 1. Append only; never edit an entry that has shipped, because files in
 // the field were created by it.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: the messages table.
     R"sql(
 CREATE TABLE messages (
@@ -63,6 +63,11 @@ CREATE TABLE notices (
   sent_ms INTEGER NOT NULL,
   PRIMARY KEY (sender, day)
 );
+)sql",
+    // 3: finding our own replies by their Message-ID (a reply to one of them
+    // soon after it went out is an automaton's; policy, rule 1).
+    R"sql(
+CREATE INDEX messages_by_reply_message_id ON messages (reply_message_id) WHERE reply_message_id IS NOT NULL;
 )sql",
 };
 
@@ -611,6 +616,20 @@ Usage Journal::usage(const std::string& sender, const std::string& thread, std::
     u.tokens = sqlite3_column_int64(st.get(), 3);
   }
   return u;
+}
+
+std::optional<std::int64_t> Journal::reply_sent_at(const std::string& reply_message_id) {
+  if (reply_message_id.empty()) {
+    return std::nullopt;
+  }
+  std::lock_guard lock(m_);
+  Statement st(db_.get(),
+               "SELECT MAX(sending_ms) FROM messages WHERE reply_message_id = ?1 AND sending_ms IS NOT NULL", path_);
+  st.bind(1, reply_message_id);
+  if (!st.step() || sqlite3_column_type(st.get(), 0) == SQLITE_NULL) {
+    return std::nullopt;
+  }
+  return sqlite3_column_int64(st.get(), 0);
 }
 
 bool Journal::claim_notice(const std::string& sender, std::int64_t day) {

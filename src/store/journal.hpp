@@ -200,6 +200,10 @@ class Journal {
   bool set_origin(const Key& key, const std::string& sender, const std::string& thread);
   bool add_tokens(const Key& key, std::int64_t tokens);
   Usage usage(const std::string& sender, const std::string& thread, std::int64_t since_ms);
+  // When a reply with this Message-ID was committed to (begin_sending), in
+  // Unix ms; nullopt if Raven never sent (or began to send) such a reply.
+  // Policy uses it to recognise an automaton answering our own reply.
+  std::optional<std::int64_t> reply_sent_at(const std::string& reply_message_id);
   // Records that the over-budget notice went to `sender` on `day` (days
   // since the Unix epoch, UTC). True the first time only: at most one
   // notice per sender per day, across restarts and processes.

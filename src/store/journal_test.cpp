@@ -233,6 +233,22 @@ TEST_F(JournalTest, UnfinishedListsRepliesCommittedToInThisMailboxOnly) {
   EXPECT_TRUE(j.unfinished("INBOX", 9).empty());
 }
 
+TEST_F(JournalTest, ReplySentAtFindsOurOwnRepliesOnly) {
+  Journal j(config_, clock());
+  j.record_seen(kKey, "<a@x>");
+  ASSERT_TRUE(j.transition(kKey, {State::seen}, State::answering));
+  EXPECT_FALSE(j.reply_sent_at("<reply-a@raven>"));
+  ASSERT_TRUE(j.set_reply_message_id(kKey, "<reply-a@raven>"));
+  EXPECT_FALSE(j.reply_sent_at("<reply-a@raven>"));  // derived, but nothing was sent yet
+  const std::int64_t at = now_.load();
+  ASSERT_TRUE(j.begin_sending(kKey, {State::answering}, "<reply-a@raven>").claimed);
+  now_ += 5000;
+  ASSERT_TRUE(j.transition(kKey, {State::sending}, State::sent));
+  EXPECT_EQ(j.reply_sent_at("<reply-a@raven>"), at);
+  EXPECT_FALSE(j.reply_sent_at("<a@x>"));
+  EXPECT_FALSE(j.reply_sent_at(""));
+}
+
 TEST_F(JournalTest, SkipWithReasonAndFieldsKeepUnsetColumns) {
   Journal j(config_, clock());
   j.record_seen(kKey, "<a@x>");
