@@ -144,7 +144,7 @@ TEST_F(JournalTest, ReopenKeepsDataAndMigrationsAreIdempotent) {
   EXPECT_EQ(raw_int("PRAGMA user_version"), Journal::schema_version());
   EXPECT_EQ(raw_int("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
                     "AND name LIKE 'messages_by_%'"),
-            7);
+            8);
 }
 
 TEST_F(JournalTest, NewerSchemaIsRefused) {
