@@ -43,6 +43,7 @@ void Worker::notify_slot_freed() {
 void Worker::notify_retry_scheduled() {
   std::lock_guard lock(m_);
   wake_pending_ = true;
+  retry_woke_ = true;
   wake_.request_stop();
 }
 
@@ -61,17 +62,37 @@ void Worker::run(std::stop_token stop) {
   const auto& log = deps_.logger;
   log.info("intake started", {{"mode", to_string(config_.mode)}, {"mailbox", imap_config_.mailbox}});
   bool ever_scanned = false;
+  bool search = true;
   while (!stop.stop_requested()) {
     try {
       if (!session_ || !session_->usable()) {
         session_.reset();
         if (!connect_and_select(stop)) break;
+        search = true;
       }
-      scan();
+      if (search) {
+        scan();
+      } else {
+        dispatch_kept(false);
+      }
       ever_scanned = true;
       backoff_.reset();
-      bool use_idle = config_.mode == Mode::idle && session_->has_capability("IDLE");
-      wait_for_news(*session_, use_idle, stop);
+      bool queue_full = false;
+      {
+        std::lock_guard lock(m_);
+        queue_full = deferred_;
+      }
+      if (queue_full) {
+        search = !wait_for_slot(stop);
+      } else if (!search) {
+        // The kept UIDs are all out: mail that arrived meanwhile was not
+        // watched for (no IDLE while the queue was full), so search now.
+        search = true;
+      } else {
+        bool use_idle = config_.mode == Mode::idle && session_->has_capability("IDLE");
+        wait_for_news(*session_, use_idle, stop);
+        search = true;
+      }
     } catch (const Error& e) {
       session_.reset();
       if (stop.stop_requested()) break;
@@ -111,9 +132,17 @@ bool Worker::connect_and_select(std::stop_token stop) {
     if (deps_.retries) deps_.retries->clear();
   }
   uidvalidity_ = status.uidvalidity;
+  kept_.clear();  // the search that follows finds them again
+  unfinished_.clear();
+  if (deps_.unfinished) unfinished_ = deps_.unfinished(status.uidvalidity);
   {
     std::lock_guard lock(m_);
     ++stats_.connects;
+    stats_.unfinished += unfinished_.size();
+  }
+  if (!unfinished_.empty()) {
+    log.info("unfinished replies in the journal",
+             {{"count", unfinished_.size()}, {"next", "finishing them (flags and state; nothing is sent again)"}});
   }
   log.info("imap connected", {{"host", imap_config_.host},
                               {"port", imap_config_.effective_port()},
@@ -131,14 +160,38 @@ bool Worker::connect_and_select(std::stop_token stop) {
 }
 
 void Worker::scan() {
-  const auto& log = deps_.logger;
   std::vector<imap::Uid> uids = session_->uid_search(filter_.search_query());
+  const std::size_t unseen = uids.size();
+  if (!unfinished_.empty()) {
+    uids.insert(uids.end(), unfinished_.begin(), unfinished_.end());
+    unfinished_.clear();
+  }
+  std::sort(uids.begin(), uids.end());
+  uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
+  kept_ = std::move(uids);
+  {
+    std::lock_guard lock(m_);
+    ++stats_.scans;
+    retry_woke_ = false;
+  }
+  deps_.logger.debug("searched", {{"unseen", unseen}, {"kept", kept_.size()}});
+  dispatch_kept(true);
+}
+
+void Worker::dispatch_kept(bool after_search) {
+  const auto& log = deps_.logger;
+  const std::size_t found = kept_.size();
   std::size_t dispatched = 0, in_flight = 0, waiting = 0;
   bool deferred = false;
   const auto now = deps_.clock.now();
-  for (imap::Uid uid : uids) {
+  std::vector<imap::Uid> rest;
+  for (imap::Uid uid : kept_) {
+    if (deferred) {
+      rest.push_back(uid);
+      continue;
+    }
     if (deps_.retries && !deps_.retries->due(uid, now)) {
-      ++waiting;  // failed transiently; its next attempt is not due yet
+      ++waiting;  // failed transiently; the search after its time finds it again
       continue;
     }
     if (!deps_.tracker.try_acquire(uid)) {
@@ -148,27 +201,40 @@ void Worker::scan() {
     if (!deps_.queue.try_push(uid)) {
       deps_.tracker.release(uid);
       deferred = true;  // the rest waits for a free slot (notify_slot_freed)
-      break;
+      rest.push_back(uid);
+      continue;
     }
     ++dispatched;
     log.debug("dispatched", {{"uid", uid}});
   }
+  kept_ = std::move(rest);
   {
     std::lock_guard lock(m_);
-    ++stats_.scans;
+    if (!after_search) ++stats_.slot_rounds;
     stats_.dispatched += dispatched;
     if (deferred) ++stats_.deferred_scans;
-    stats_.waiting_retry = waiting;
+    if (after_search) stats_.waiting_retry = waiting;
     deferred_ = deferred;
     if (!deferred) wake_pending_ = false;
   }
-  if (!uids.empty()) {
-    log.info("scanned", {{"unseen", uids.size()},
+  if (after_search && found > 0) {
+    log.info("scanned", {{"found", found},
                          {"dispatched", dispatched},
                          {"in_flight", in_flight},
                          {"waiting_retry", waiting},
-                         {"deferred", uids.size() - dispatched - in_flight - waiting}});
+                         {"deferred", kept_.size()}});
   }
+}
+
+bool Worker::wait_for_slot(std::stop_token stop) {
+  std::stop_token wake = begin_wait();
+  std::stop_source either;
+  std::stop_callback on_stop(stop, [&] { either.request_stop(); });
+  std::stop_callback on_wake(wake, [&] { either.request_stop(); });
+  const bool timed_out = deps_.clock.sleep_for(bounded_wait(config_.idle_refresh), either.get_token());
+  if (timed_out || stop.stop_requested()) return false;
+  std::lock_guard lock(m_);
+  return !retry_woke_;
 }
 
 void Worker::wait_for_news(imap::Session& session, bool use_idle, std::stop_token stop) {

@@ -4,8 +4,15 @@
 // deliberate differences:
 //  2. Deferred mail is never stranded. When the queue is full the rest of a
 //     scan is deferred; as soon as a consumer frees a slot (notify_slot_freed,
-//     wired to BoundedQueue::set_on_pop by the service) the worker wakes from
-//     IDLE or its poll sleep and scans again.
+//     wired to BoundedQueue::set_on_pop by the service) the worker wakes and
+//     dispatches more. Unlike the seed it does not search again for that: it
+//     keeps the UIDs the last search found and hands them out as slots free,
+//     searching again only once they are all out (or on news, a due retry, a
+//     poll tick). A backlog of N messages thus costs a couple of searches, not
+//     one per freed slot (each search over every unseen message: on Dovecot,
+//     FROM terms make it parse every one of them; see docs/performance.md).
+//     While the queue is full the worker does not IDLE either: new mail waits
+//     in the mailbox until the backlog is out, and is found by that search.
 //  3. IDLE is re-issued at least every `idle_refresh`; the DONE/OK round trip
 //     proves the connection alive, so a silently dead IDLE is noticed.
 //  4. A server without IDLE is polled (with a warning) instead of failing.
@@ -22,6 +29,7 @@
 #include <mutex>
 #include <optional>
 #include <stop_token>
+#include <vector>
 
 #include "backoff/backoff.hpp"
 #include "common/bounded_queue.hpp"
@@ -51,6 +59,13 @@ struct Dependencies {
   // mailbox's UIDVALIDITY changes (its UIDs name other messages now; the
   // journal keeps the real schedule by Message-ID). Optional.
   tracker::RetrySchedule* retries = nullptr;
+  // UIDs (in the mailbox under this UIDVALIDITY) whose reply was committed
+  // to but not finished — the journal's sending/sent rows. They may be \Seen
+  // already (a crash between the flag STORE and recording `done`), so the
+  // UNSEEN search would never find them again; intake dispatches them once
+  // after each connect. Optional; may throw raven::Error (then intake
+  // reconnects after its backoff).
+  std::function<std::vector<imap::Uid>(std::uint32_t uidvalidity)> unfinished = nullptr;
 };
 
 class Worker {
@@ -78,16 +93,26 @@ class Worker {
   // Counters for tests and status. Thread-safe.
   struct Stats {
     std::uint64_t connects = 0;
-    std::uint64_t scans = 0;
+    std::uint64_t scans = 0;           // UID SEARCHes
     std::uint64_t dispatched = 0;
-    std::uint64_t deferred_scans = 0;  // scans that hit a full queue
+    std::uint64_t deferred_scans = 0;  // dispatch rounds that hit a full queue
+    std::uint64_t slot_rounds = 0;     // dispatch rounds from the kept UIDs, without a search
+    std::uint64_t unfinished = 0;      // UIDs the journal gave back after a connect
     std::uint64_t waiting_retry = 0;   // UIDs skipped in the last scan: retry not due yet
   };
   Stats stats() const;
 
  private:
+  // Searches, keeps what it found (plus the journal's unfinished UIDs) and
+  // dispatches it.
   void scan();
+  // Dispatches kept UIDs until the queue is full or none is left.
+  void dispatch_kept(bool after_search);
   void wait_for_news(imap::Session& session, bool use_idle, std::stop_token stop);
+  // The queue is full and UIDs are kept: waits (without IDLE) for a free
+  // slot. True if a slot freed; false on a due retry, a timeout or a stop,
+  // after which a search is due.
+  bool wait_for_slot(std::stop_token stop);
   // How long a wait may last: `limit`, or less if a retry comes due sooner.
   std::chrono::milliseconds bounded_wait(std::chrono::milliseconds limit);
   std::stop_token begin_wait();
@@ -101,11 +126,14 @@ class Worker {
   std::optional<imap::Session> session_;
   std::optional<std::uint32_t> uidvalidity_;
   bool warned_no_idle_ = false;
+  std::vector<imap::Uid> kept_;        // found by the last search, not dispatched yet, ascending
+  std::vector<imap::Uid> unfinished_;  // from the journal after a connect, not dispatched yet
 
   mutable std::mutex m_;  // guards the members below
   std::stop_source wake_;
   bool deferred_ = false;      // the last scan left messages behind
   bool wake_pending_ = false;  // a slot freed while no wait was in progress
+  bool retry_woke_ = false;    // notify_retry_scheduled since the last search
   Stats stats_;
 };
 

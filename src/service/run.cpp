@@ -104,7 +104,15 @@ int run(const config::Config& config, const log::Logger& logger, std::stop_sourc
                                              .queue = queue,
                                              .clock = clock,
                                              .logger = logger,
-                                             .retries = &retries});
+                                             .retries = &retries,
+                                             .unfinished = [&journal, &config](std::uint32_t uidvalidity) {
+                                               std::vector<imap::Uid> uids;
+                                               for (const store::Record& r :
+                                                    journal->unfinished(config.imap.mailbox, uidvalidity)) {
+                                                 uids.push_back(r.key.uid);
+                                               }
+                                               return uids;
+                                             }});
   queue.set_on_pop([&intake] { intake.notify_slot_freed(); });
   // A retry recorded while intake idles must shorten the wait it is in.
   retries.set_on_change([&intake] { intake.notify_retry_scheduled(); });

@@ -248,11 +248,9 @@ INSTANTIATE_TEST_SUITE_P(
 // yet), then the test stores the flags the dead raven would have stored. The
 // restarted raven must still finish the row: intake's UNSEEN search no longer
 // finds the message, so only the journal knows it is unfinished, and `raven
-// status` would otherwise show it in flight forever.
-// DISABLED until intake also dispatches the journal's unfinished rows on
-// connect (follow-up noted in issue 4): the reply is correct (one, flagged),
-// but the row stays `sent`.
-TEST_F(CrashTest, DISABLED_KilledBetweenFlagsAndDoneStillEndsDone) {
+// status` would otherwise show it in flight forever. Intake dispatches the
+// journal's unfinished (sending/sent) rows after connecting for this.
+TEST_F(CrashTest, KilledBetweenFlagsAndDoneStillEndsDone) {
   const std::string id = "flagged-not-done@example.com";
   dovecot.deliver(message(id, "Crash after the flags"));
   start_raven("after_sent_recorded");

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <set>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "common/error.hpp"
 #include "filter/filter.hpp"
 #include "fixture/dovecot.hpp"
+#include "imap/session.hpp"
 #include "intake/worker.hpp"
 #include "log/log.hpp"
 #include "tracker/retry_schedule.hpp"
@@ -75,7 +77,8 @@ class Consumer {
 
 struct Harness {
   explicit Harness(Config config, imap::Config imap_config, std::size_t capacity = 16,
-                   filter::Config filter_config = {}, backoff::Config backoff = {})
+                   filter::Config filter_config = {}, backoff::Config backoff = {},
+                   std::function<std::vector<imap::Uid>(std::uint32_t)> unfinished = nullptr)
       : queue(capacity),
         filter(filter_config),
         sink(std::make_shared<CaptureSink>()),
@@ -85,7 +88,8 @@ struct Harness {
                             .clock = clock,
                             .logger = log::Logger({log::Level::debug, log::Format::text}, sink),
                             .backoff = backoff,
-                            .retries = &retries}) {
+                            .retries = &retries,
+                            .unfinished = std::move(unfinished)}) {
     queue.set_on_pop([this] { worker.notify_slot_freed(); });
     retries.set_on_change([this] { worker.notify_retry_scheduled(); });
   }
@@ -246,6 +250,60 @@ TEST_F(IntakeTest, BurstOfTenTimesTheQueueIsDispatchedCompletely) {
   EXPECT_EQ(got.size(), kMessages) << h.sink->all();
   EXPECT_EQ(distinct(got).size(), kMessages) << "a UID was dispatched twice";
   EXPECT_GT(h.worker.stats().deferred_scans, 0u);
+}
+
+// A backlog far larger than the queue is handed out from the UIDs the first
+// search found as slots free: a couple of searches in all, not one per freed
+// slot (each a search over every unseen message; docs/performance.md).
+TEST_F(IntakeTest, BacklogIsDispatchedFromOneSearchAsSlotsFree) {
+  testing::Dovecot dovecot;
+  constexpr std::size_t kCapacity = 4, kMessages = 10 * kCapacity;
+  for (std::size_t i = 0; i < kMessages; ++i) {
+    dovecot.deliver(testing::make_message("alice@example.com", "backlog " + std::to_string(i), "x"));
+  }
+  Harness h(idle_config(), dovecot.imap_config(), kCapacity);
+  Consumer consumer(h.queue, 20ms);
+  h.start();
+  auto got = consumer.wait_for(kMessages, 60s);
+  ASSERT_EQ(got.size(), kMessages) << h.sink->all();
+  EXPECT_EQ(distinct(got).size(), kMessages) << "a UID was dispatched twice";
+  // Let the last round (the search after the kept UIDs ran out) happen.
+  ASSERT_TRUE(h.wait_for_scans(2));
+  std::this_thread::sleep_for(200ms);
+  const Worker::Stats stats = h.worker.stats();
+  EXPECT_GE(stats.slot_rounds, kMessages - kCapacity - 1) << "slots freed without a dispatch round";
+  // The first search finds all 40; the one after they are all out finds
+  // them in flight (the consumer keeps them) and intake goes to IDLE.
+  EXPECT_EQ(stats.scans, 2u) << h.sink->all();
+}
+
+// A reply committed to whose message is \Seen already (Raven was killed
+// between the flag STORE and recording `done`) is not found by the UNSEEN
+// search: the journal's unfinished UIDs are dispatched after connecting.
+TEST_F(IntakeTest, JournalsUnfinishedRepliesAreDispatchedAfterConnecting) {
+  testing::Dovecot dovecot;
+  dovecot.deliver(testing::make_message("alice@example.com", "answered before the crash", "x"));
+  dovecot.deliver(testing::make_message("alice@example.com", "new", "x"));
+  {
+    imap::Session s = imap::Session::connect(dovecot.imap_config(), {});
+    s.select("INBOX");
+    s.uid_store_add_flags({1}, {"\\Seen", "\\Answered"});
+  }
+  std::atomic<int> asked{0};
+  std::atomic<std::uint32_t> asked_for{0};
+  Harness h(idle_config(), dovecot.imap_config(), 16, {}, {}, [&](std::uint32_t uidvalidity) {
+    ++asked;
+    asked_for = uidvalidity;
+    return std::vector<imap::Uid>{1};
+  });
+  Consumer consumer(h.queue);
+  h.start();
+  auto got = consumer.wait_for(2);
+  EXPECT_EQ(distinct(got), (std::set<imap::Uid>{1, 2})) << h.sink->all();
+  EXPECT_EQ(asked.load(), 1);
+  EXPECT_NE(asked_for.load(), 0u);
+  EXPECT_EQ(h.worker.stats().unfinished, 1u);
+  EXPECT_TRUE(h.sink->contains("msg=\"unfinished replies in the journal\"")) << h.sink->all();
 }
 
 TEST_F(IntakeTest, ServerWithoutIdleIsPolledWithAWarning) {
