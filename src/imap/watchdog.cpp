@@ -14,12 +14,16 @@ Watchdog::~Watchdog() {
 }
 
 void Watchdog::arm(Clock::time_point deadline) {
+  bool wake = false;
   {
     std::lock_guard lock(m_);
     deadline_ = deadline;
+    if (!latest_ || *latest_ < deadline) latest_ = deadline;
     fired_ = false;
+    wake = !sleeping_until_ || deadline < *sleeping_until_;
+    if (wake) ++wakeups_;
   }
-  changed_.notify_all();
+  if (wake) changed_.notify_all();
 }
 
 bool Watchdog::disarm() {
@@ -39,18 +43,26 @@ bool Watchdog::fired() const {
   return fired_;
 }
 
+std::uint64_t Watchdog::wakeups() const {
+  std::lock_guard lock(m_);
+  return wakeups_;
+}
+
 void Watchdog::run(std::stop_token stop) {
   std::unique_lock lock(m_);
   while (!stop.stop_requested()) {
-    if (!deadline_) {
+    if (!deadline_ && (!latest_ || *latest_ <= Clock::now())) {
+      sleeping_until_.reset();
       changed_.wait(lock, stop, [&] { return deadline_.has_value(); });
       continue;
     }
-    const auto deadline = *deadline_;
-    // Wakes early when re-armed or disarmed (the predicate sees a new value).
-    changed_.wait_until(lock, stop, deadline, [&] { return deadline_ != deadline; });
+    const auto until = deadline_ ? *deadline_ : *latest_;
+    sleeping_until_ = until;
+    // Woken early only by an earlier deadline (arm() notifies only then);
+    // a disarm or a later deadline is noticed when this wait ends.
+    changed_.wait_until(lock, stop, until, [&] { return deadline_ && *deadline_ < until; });
     if (stop.stop_requested()) break;
-    if (deadline_ == deadline && Clock::now() >= deadline) {
+    if (deadline_ && Clock::now() >= *deadline_) {
       deadline_.reset();
       fired_ = true;
       on_expire_();  // under the lock: disarm() waits for it

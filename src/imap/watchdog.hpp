@@ -9,6 +9,14 @@
 // transient error and marks itself broken (a cancelled libetpan stream stays
 // cancelled).
 //
+// Cost: a session arms and disarms around every command, so neither may
+// wake the watchdog's thread in the common case. disarm() never does: the
+// thread sleeps on until the latest deadline it knew, finds nothing armed,
+// and only then waits indefinitely. arm() does only when the new deadline is earlier than the one
+// the thread sleeps until (or the thread sleeps with none). Commands with the
+// same timeout arm ever later deadlines, so a busy session costs about one
+// wake-up per timeout period instead of two context switches per command.
+//
 // Threading: arm()/disarm() are called by the thread that owns the session;
 // the action runs on the watchdog's own thread, under the watchdog's lock, so
 // disarm() returns only after a running action has finished: once disarmed,
@@ -17,6 +25,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -45,6 +54,8 @@ class Watchdog {
   void fire();
   // True if the action ran since the last arm().
   bool fired() const;
+  // How often arm() had to wake the thread (tests check the cost above).
+  std::uint64_t wakeups() const;
 
   // Arms on construction, disarms on destruction.
   class Scope {
@@ -65,7 +76,13 @@ class Watchdog {
   mutable std::mutex m_;
   std::condition_variable_any changed_;
   std::optional<Clock::time_point> deadline_;
+  // What the thread sleeps until; nullopt: until something is armed.
+  std::optional<Clock::time_point> sleeping_until_;
+  // The latest deadline ever armed: after a disarm the thread sleeps on
+  // until it rather than indefinitely, so the next arm() need not wake it.
+  std::optional<Clock::time_point> latest_;
   bool fired_ = false;
+  std::uint64_t wakeups_ = 0;
   std::jthread thread_;  // last: joins before the members above are destroyed
 };
 

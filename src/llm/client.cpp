@@ -16,6 +16,15 @@ bool retryable_status(long status) {
   return status == 408 || status == 429 || (status >= 500 && status <= 599);
 }
 
+// 401/403: the key was refused; 404: no such model or endpoint. The message
+// is not at fault and every later one would fail the same way: stop and tell
+// the operator, keep the message (like SMTP's refused authentication).
+bool refused_configuration(long status) { return status == 401 || status == 403 || status == 404; }
+
+std::string refusal_hint(long status) {
+  return status == 404 ? " (check llm.base_url and llm.model)" : " (check llm.api_key)";
+}
+
 HttpOptions http_options(const Config& c) {
   HttpOptions o;
   o.timeout = c.timeout;
@@ -42,6 +51,20 @@ Client::Client(Config config, const log::Logger& logger, Clock& clock, std::uint
       http_(http_options(config_)),
       backoff_(config_.retry_backoff, seed),
       endpoint_(config_.endpoint()) {}
+
+std::optional<Error> Client::check(std::stop_token stop) {
+  try {
+    HttpResponse r = http_.get(config_.models_endpoint(), std::move(stop));
+    if (r.status >= 200 && r.status < 300) return std::nullopt;
+    std::string failure = "llm: HTTP " + std::to_string(r.status) + " from " + config_.models_endpoint() + ": " +
+                          error_summary(r.body, config_.api_key);
+    if (r.status == 401 || r.status == 403) return Error(ErrorKind::fatal, failure + refusal_hint(r.status));
+    return Error(ErrorKind::transient, failure);
+  } catch (const Error& e) {
+    return Error(e.kind() == ErrorKind::fatal ? ErrorKind::fatal : ErrorKind::transient,
+                 redact(e.what(), config_.api_key));
+  }
+}
 
 ChatResponse Client::complete(const ChatRequest& request, std::stop_token stop) {
   nlohmann::json j = to_json(request);
@@ -82,6 +105,11 @@ ChatResponse Client::complete(const ChatRequest& request, std::stop_token stop) 
         return out;
       }
       failure = "llm: HTTP " + std::to_string(r.status) + ": " + error_summary(r.body, config_.api_key);
+      if (refused_configuration(r.status)) {
+        failure += refusal_hint(r.status);
+        log_.error("llm refused the configuration", {{"model", model}, {"status", r.status}, {"error", failure}});
+        throw Error(ErrorKind::fatal, failure);
+      }
       if (!retryable_status(r.status)) {
         log_.warn("llm request rejected; giving up on this message",
                   {{"model", model}, {"status", r.status}, {"attempt", attempt}, {"error", failure}});

@@ -6,7 +6,11 @@
 //    429 and 5xx, after 1 + max_retries attempts; and a stop request
 //    ("llm: cancelled"). The answer worker leaves the message unseen and
 //    tries it again later.
-//  - permanent: any other 4xx ("llm: HTTP 401: <server's message>"), a body
+//  - fatal: HTTP 401/403 (the key was refused) and 404 (no such model or
+//    endpoint): the message is not at fault and every later one would fail
+//    the same way, so the answer worker stops Raven and keeps the message
+//    unseen rather than marking the whole mailbox failed.
+//  - permanent: any other 4xx ("llm: HTTP 400: <server's message>"), a body
 //    that is not a usable chat completion (not JSON, no choices, content not
 //    a string), a 2xx body larger than max_response_bytes. Asking again would
 //    get the same answer.
@@ -27,11 +31,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <stop_token>
 #include <string>
 
 #include "backoff/backoff.hpp"
+#include "common/error.hpp"
 #include "common/clock.hpp"
 #include "llm/chat.hpp"
 #include "llm/config.hpp"
@@ -60,6 +66,13 @@ class Client {
   //   Message::tool(call.id, output), complete() again; after the cap, one
   //   last complete() with tool_choice "none" for the final text.
   ChatResponse complete(const ChatRequest& request, std::stop_token stop = {});
+
+  // The start-up check: GET {base_url}/models once, no retries. nullopt
+  // when it answered 2xx. Otherwise an Error saying what failed: fatal for a
+  // refused key (401/403) or an untrusted certificate, transient for anything
+  // else (the server is down, or does not list models: a 404 here says
+  // nothing about chat completions). Does not log. Blocks up to the timeout.
+  std::optional<Error> check(std::stop_token stop = {});
 
   const Config& config() const noexcept { return config_; }
 

@@ -119,7 +119,7 @@ TEST_F(LlmClient, PlainAnswerEchoesTheSubjectAndLogsUsageNotContent) {
   EXPECT_EQ(lines.find("Thanks for your message"), std::string::npos) << lines;
 }
 
-TEST_F(LlmClient, BearerKeyIsSentAndAWrongOneIsPermanentWithoutTheKey) {
+TEST_F(LlmClient, BearerKeyIsSentAndAWrongOneIsFatalWithoutTheKey) {
   LlmStandin s({.api_key = "sk-right-KEY-123"});
   Config good = config_for(s);
   good.api_key = "sk-right-KEY-123";
@@ -132,9 +132,11 @@ TEST_F(LlmClient, BearerKeyIsSentAndAWrongOneIsPermanentWithoutTheKey) {
   Client bad_client(bad, logger_, clock_);
   auto o = run(bad_client, "Subject: hi");
   ASSERT_TRUE(o.threw);
-  EXPECT_EQ(o.kind, ErrorKind::permanent);
+  // Not the message's fault: stop and keep it, rather than fail every mail.
+  EXPECT_EQ(o.kind, ErrorKind::fatal);
   EXPECT_NE(o.what.find("401"), std::string::npos) << o.what;
   EXPECT_NE(o.what.find("Incorrect API key"), std::string::npos) << o.what;
+  EXPECT_NE(o.what.find("check llm.api_key"), std::string::npos) << o.what;
   // The stand-in echoes the key it got, as a careless server might.
   EXPECT_EQ(o.what.find("sk-wrong-KEY-456"), std::string::npos) << o.what;
 
@@ -145,6 +147,50 @@ TEST_F(LlmClient, BearerKeyIsSentAndAWrongOneIsPermanentWithoutTheKey) {
   const std::string lines = sink_->all();
   EXPECT_EQ(lines.find("sk-right-KEY-123"), std::string::npos) << lines;
   EXPECT_EQ(lines.find("sk-wrong-KEY-456"), std::string::npos) << lines;
+}
+
+TEST_F(LlmClient, ForbiddenAndNotFoundAreFatalToo) {
+  for (int status : {403, 404}) {
+    LlmStandin s({.script = json::array({{{"status", status}, {"body", {{"error", {{"message", "nope"}}}}}}})});
+    Client client(config_for(s), logger_, clock_);
+    auto o = run(client, "Subject: x");
+    ASSERT_TRUE(o.threw) << status;
+    EXPECT_EQ(o.kind, ErrorKind::fatal) << status << " " << o.what;
+    EXPECT_EQ(s.requests().size(), 1u) << "not retried";
+  }
+}
+
+TEST_F(LlmClient, CheckListsModelsWithTheKeyAndCostsNoTokens) {
+  LlmStandin s({.api_key = "sk-right-KEY-123"});
+  Config good = config_for(s);
+  good.api_key = "sk-right-KEY-123";
+  Client ok_client(good, logger_, clock_);
+  EXPECT_FALSE(ok_client.check()) << ok_client.check()->what();
+
+  Config bad = good;
+  bad.api_key = "sk-wrong-KEY-456";
+  Client bad_client(bad, logger_, clock_);
+  auto problem = bad_client.check();
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->kind(), ErrorKind::fatal);
+  EXPECT_NE(std::string(problem->what()).find("401"), std::string::npos) << problem->what();
+  EXPECT_EQ(std::string(problem->what()).find("sk-wrong-KEY-456"), std::string::npos) << problem->what();
+  json log = s.requests();
+  ASSERT_EQ(log.size(), 2u);  // GET /models only: no chat request, no tokens
+  EXPECT_EQ(log[0]["outcome"], "models") << log;
+  EXPECT_EQ(log[1]["outcome"], "401") << log;
+}
+
+TEST_F(LlmClient, CheckOfAServerThatIsDownIsTransient) {
+  Config c;
+  {
+    LlmStandin s({});
+    c = config_for(s);
+  }  // stopped: its port refuses connections now
+  Client client(c, logger_, clock_);
+  auto problem = client.check();
+  ASSERT_TRUE(problem);
+  EXPECT_EQ(problem->kind(), ErrorKind::transient) << problem->what();
 }
 
 TEST_F(LlmClient, TwoServerErrorsThenSuccessOnTheThirdAttempt) {

@@ -81,11 +81,16 @@ bool is_loopback_host(std::string_view host) noexcept {
   return parts == 4;
 }
 
-std::string Config::endpoint() const {
-  std::string_view base = base_url;
+namespace {
+std::string under_base(std::string_view base, std::string_view path) {
   while (base.ends_with('/')) base.remove_suffix(1);
-  return std::string(base) + "/chat/completions";
+  return std::string(base) + std::string(path);
 }
+}  // namespace
+
+std::string Config::endpoint() const { return under_base(base_url, "/chat/completions"); }
+
+std::string Config::models_endpoint() const { return under_base(base_url, "/models"); }
 
 Problems Config::validate() const {
   Problems problems;

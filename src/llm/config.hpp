@@ -58,6 +58,8 @@ struct Config {
 
   // base_url without a trailing '/' + "/chat/completions".
   std::string endpoint() const;
+  // base_url without a trailing '/' + "/models" (the start-up check).
+  std::string models_endpoint() const;
 };
 
 // True if `host` (as written in a URL: "localhost", "127.0.0.2", "[::1]") is

@@ -156,6 +156,14 @@ HttpClient::HttpClient(HttpOptions options)
 HttpClient::~HttpClient() = default;
 
 HttpResponse HttpClient::post_json(const std::string& url, std::string_view body, std::stop_token stop) {
+  return perform(url, &body, std::move(stop));
+}
+
+HttpResponse HttpClient::get(const std::string& url, std::stop_token stop) {
+  return perform(url, nullptr, std::move(stop));
+}
+
+HttpResponse HttpClient::perform(const std::string& url, const std::string_view* body, std::stop_token stop) {
   if (stop.stop_requested()) throw Error(ErrorKind::transient, "llm: cancelled");
   CURL* c = handle_->curl;
   Transfer t;
@@ -164,8 +172,13 @@ HttpResponse HttpClient::post_json(const std::string& url, std::string_view body
   t.max_bytes = options_.max_response_bytes;
   handle_->error[0] = '\0';
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());  // not copied: `body` outlives perform
+  if (body != nullptr) {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data());  // not copied: `body` outlives perform
+  } else {
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  }
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);

@@ -68,6 +68,9 @@ class HttpClient {
   // owning thread only.
   HttpResponse post_json(const std::string& url, std::string_view body, std::stop_token stop);
 
+  // GETs `url` (Accept: application/json); otherwise like post_json.
+  HttpResponse get(const std::string& url, std::stop_token stop);
+
   // Connections libcurl opened during the last post_json (0 = reused one).
   long last_new_connections() const noexcept { return last_new_connections_; }
 
@@ -77,6 +80,9 @@ class HttpClient {
   HttpOptions options_;
   std::unique_ptr<Handle> handle_;
   long last_new_connections_ = 0;
+
+  // One request: a POST of `*body`, or a GET when body is null.
+  HttpResponse perform(const std::string& url, const std::string_view* body, std::stop_token stop);
 };
 
 }  // namespace raven::llm

@@ -14,6 +14,7 @@
 #include "common/error.hpp"
 #include "filter/filter.hpp"
 #include "intake/worker.hpp"
+#include "llm/client.hpp"
 #include "llm/http.hpp"
 #include "message/init.hpp"
 #include "service/crash_points.hpp"
@@ -63,6 +64,19 @@ int run(const config::Config& config, const log::Logger& logger, std::stop_sourc
     }
     if (!checked) {
       logger.warn("smtp not reachable at start", {{"error", checked.error}, {"next", "replies are retried later"}});
+    }
+  }
+  // The same for the LLM: a refused key would otherwise stop Raven only at
+  // the first mail. GET {base_url}/models, which costs no tokens.
+  if (config.llm) {
+    llm::Client probe(*config.llm, logger, clock);
+    if (auto problem = probe.check(stop.get_token())) {
+      if (problem->kind() == ErrorKind::fatal) {
+        logger.error("cannot start", {{"component", "llm"}, {"error", problem->what()}, {"next", "stopping"}});
+        return 1;
+      }
+      logger.warn("llm not reachable at start",
+                  {{"error", problem->what()}, {"next", "answering anyway; each message is retried if the llm fails"}});
     }
   }
 

@@ -1,16 +1,21 @@
 // service::run — the whole daemon (intake + answer workers) against Dovecot,
-// the SMTP sink and the LLM stand-in: it answers, stops on request with 0,
-// and fails fast with 1 on credentials that retrying cannot fix.
+// the SMTP sink and the LLM stand-in: it answers, stops on request with 0
+// (finishing the message in hand, or leaving it unseen after the shutdown
+// timeout), and fails fast with 1 and one clear log line on what retrying
+// cannot fix (SMTP or IMAP credentials, an LLM key the server refuses).
 #include <gtest/gtest.h>
 
 #include <signal.h>
 
+#include <algorithm>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "config/config.hpp"
 #include "fixture/dovecot.hpp"
 #include "fixture/net.hpp"
+#include "imap/session.hpp"
 #include "llm_standin.hpp"
 #include "service/run.hpp"
 #include "smtp_sink.hpp"
@@ -19,6 +24,28 @@ namespace raven::service {
 namespace {
 
 using namespace std::chrono_literals;
+
+// Keeps the log lines so tests can check what an operator would read.
+struct CaptureSink : log::Sink {
+  std::mutex m;
+  std::vector<std::string> lines;
+  void write_line(std::string_view line) override {
+    std::lock_guard lock(m);
+    lines.emplace_back(line);
+  }
+  bool contains_all(std::initializer_list<std::string_view> parts) {
+    std::lock_guard lock(m);
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+      return std::all_of(parts.begin(), parts.end(), [&](std::string_view p) { return l.find(p) != l.npos; });
+    });
+  }
+  std::string all() {
+    std::lock_guard lock(m);
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+  }
+};
 
 class ServiceTest : public ::testing::Test {
  protected:
@@ -46,9 +73,24 @@ class ServiceTest : public ::testing::Test {
     config.policy.addresses = {"raven@example.test"};  // what loading a file adds from answer.from
   }
 
+  // True once the LLM stand-in got a chat request (not the start-up GET /models).
+  bool llm_was_asked() {
+    for (const auto& r : llm.requests()) {
+      if (r.value("path", "").ends_with("/chat/completions")) return true;
+    }
+    return false;
+  }
+  bool wait_until_llm_asked() {
+    for (int i = 0; i < 300; ++i) {
+      if (llm_was_asked()) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
   std::future<int> start() {
     return std::async(std::launch::async, [this] {
-      return run(config, log::Logger({log::Level::warn, log::Format::text}), stop);
+      return run(config, log::Logger({log::Level::info, log::Format::text}, log_sink), stop);
     });
   }
 
@@ -58,6 +100,7 @@ class ServiceTest : public ::testing::Test {
   testing::TempDir state_dir;
   config::Config config;
   std::stop_source stop;
+  std::shared_ptr<CaptureSink> log_sink = std::make_shared<CaptureSink>();
 };
 
 TEST_F(ServiceTest, AnswersEachMessageOnceAndStopsWithZero) {
@@ -83,6 +126,9 @@ TEST_F(ServiceTest, WrongSmtpPasswordStopsAtStartWithOne) {
   auto status = start();
   ASSERT_EQ(status.wait_for(20s), std::future_status::ready);
   EXPECT_EQ(status.get(), 1);
+  EXPECT_TRUE(log_sink->contains_all({"msg=\"cannot start\"", "component=smtp", "next=stopping"}))
+      << log_sink->all();
+  EXPECT_EQ(log_sink->all().find("wrong"), std::string::npos) << "the password reached the log";
 }
 
 TEST_F(ServiceTest, WrongImapPasswordStopsAtStartWithOne) {
@@ -90,6 +136,70 @@ TEST_F(ServiceTest, WrongImapPasswordStopsAtStartWithOne) {
   auto status = start();
   ASSERT_EQ(status.wait_for(20s), std::future_status::ready);
   EXPECT_EQ(status.get(), 1);
+  EXPECT_TRUE(log_sink->contains_all({"msg=\"intake cannot start\"", "kind=fatal", "next=stopping"}))
+      << log_sink->all();
+}
+
+// A key the LLM server refuses would fail every mail: Raven refuses to start
+// (GET /models, no tokens), and says so in one line.
+TEST_F(ServiceTest, RefusedLlmKeyStopsAtStartWithOne) {
+  testing::LlmStandin keyed({.api_key = "sk-the-right-one"});
+  config.llm->base_url = keyed.base_url();
+  config.llm->api_key = "sk-a-wrong-one";
+  dovecot.deliver(testing::make_message("alice@example.com", "Waits for a good key", "Hello?"));
+  auto status = start();
+  ASSERT_EQ(status.wait_for(20s), std::future_status::ready);
+  EXPECT_EQ(status.get(), 1);
+  EXPECT_TRUE(log_sink->contains_all({"msg=\"cannot start\"", "component=llm", "401", "check llm.api_key",
+                                      "next=stopping"}))
+      << log_sink->all();
+  EXPECT_EQ(log_sink->all().find("sk-a-wrong-one"), std::string::npos) << "the key reached the log";
+  for (const auto& r : keyed.requests()) EXPECT_EQ(r["outcome"], "401") << "a chat request was made: " << r;
+  // The message was not touched: still unseen, nothing sent.
+  imap::Session s = imap::Session::connect(config.imap, {});
+  s.select("INBOX");
+  imap::SearchQuery unseen;
+  EXPECT_EQ(s.uid_search(unseen).size(), 1u);
+  EXPECT_EQ(sink.messages().size(), 0u);
+}
+
+// Stopped while a message is in hand: the worker finishes it (the reply goes
+// out and the original is flagged) within the shutdown timeout, then 0.
+TEST_F(ServiceTest, StopFinishesTheMessageInHand) {
+  llm.set_script(nlohmann::json::array({{{"delay", 2}, {"content", "Answered while stopping."}}}));
+  auto status = start();
+  dovecot.deliver(testing::make_message("alice@example.com", "In hand", "Hello?"));
+  // Wait until the LLM has the request, then ask Raven to stop.
+  ASSERT_TRUE(wait_until_llm_asked()) << log_sink->all();
+  stop.request_stop();
+  ASSERT_EQ(status.wait_for(20s), std::future_status::ready);
+  EXPECT_EQ(status.get(), 0);
+  EXPECT_EQ(sink.messages().size(), 1u) << log_sink->all();
+  imap::Session s = imap::Session::connect(config.imap, {});
+  s.select("INBOX");
+  imap::SearchQuery unseen;
+  EXPECT_TRUE(s.uid_search(unseen).empty()) << "the original was not flagged";
+}
+
+// ... but not forever: after answer.shutdown_timeout the message in hand is
+// cancelled, stays unseen (a later run answers it), and Raven still exits 0.
+TEST_F(ServiceTest, ShutdownTimeoutLeavesTheMessageUnseen) {
+  config.answer->shutdown_timeout = 1s;
+  llm.set_script(nlohmann::json::array({{{"hang", true}}}));
+  auto status = start();
+  dovecot.deliver(testing::make_message("alice@example.com", "Hangs", "Hello?"));
+  ASSERT_TRUE(wait_until_llm_asked()) << log_sink->all();
+  const auto t0 = std::chrono::steady_clock::now();
+  stop.request_stop();
+  ASSERT_EQ(status.wait_for(20s), std::future_status::ready);
+  EXPECT_EQ(status.get(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  EXPECT_TRUE(log_sink->contains_all({"msg=\"shutdown timeout\"", "they stay unseen"})) << log_sink->all();
+  EXPECT_EQ(sink.messages().size(), 0u);
+  imap::Session s = imap::Session::connect(config.imap, {});
+  s.select("INBOX");
+  imap::SearchQuery unseen;
+  EXPECT_EQ(s.uid_search(unseen).size(), 1u);
 }
 
 }  // namespace
