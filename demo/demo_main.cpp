@@ -9,6 +9,7 @@
 //
 // Usage: raven-demo PATH-TO-raven [--keep]   (--keep: leave the files in the temp dir)
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -53,7 +54,10 @@ int main(int argc, char** argv) {
     t::Dovecot dovecot;
     t::SmtpSink sink;
     std::optional<t::LlmStandin> standin;
+    // OPENAI_BASE_URL picks any OpenAI-compatible server (Ollama, llama.cpp,
+    // vLLM); OPENAI_API_KEY alone means OpenAI itself; neither: the stand-in.
     std::string base_url = env_or("OPENAI_BASE_URL", "");
+    if (base_url.empty() && std::getenv("OPENAI_API_KEY") != nullptr) base_url = "https://api.openai.com/v1";
     std::string model = env_or("OPENAI_MODEL", "gpt-4o-mini");
     if (base_url.empty()) {
       standin.emplace(t::LlmStandinOptions{
@@ -109,26 +113,43 @@ int main(int argc, char** argv) {
         "Date: Sat, 28 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n\r\nHello, when are you open on Sundays?\r\n");
 
-    bool replied = sink.wait_for(1, 60s);
-    std::this_thread::sleep_for(500ms);  // the flags are set right after the reply is accepted
-    daemon.terminate(10s);
+    // A real model on a CPU (a local Ollama) may take minutes; the stand-in
+    // answers at once.
+    const auto reply_wait = standin ? std::chrono::seconds(60) : std::chrono::seconds(300);
+    bool replied = sink.wait_for(1, reply_wait);
+    // The flags are set right after the reply is accepted: wait for them.
+    const auto flags_on_original = [&] {
+      auto session = raven::imap::Session::connect(dovecot.imap_config());
+      session.select("INBOX");
+      raven::imap::FetchItems items;
+      items.flags = true;
+      auto fetched = session.uid_fetch({1}, items);
+      std::string flags;
+      for (const auto& f : fetched.at(0).flags) flags += f + " ";
+      return flags;
+    };
+    std::string flags;
+    for (int i = 0; replied && i < 100; ++i) {
+      flags = flags_on_original();
+      if (flags.find("\\Answered") != std::string::npos) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    const int status = daemon.terminate(10s);
     say("raven's log:");
     std::cout << read_file(log_path);
     if (!replied) {
-      say("no reply arrived within 60 s");
+      say("no reply arrived within " + std::to_string(reply_wait.count()) + " s");
       return 1;
     }
     say("the reply the SMTP sink received:");
     std::cout << sink.messages().front().raw << "\n";
-    auto session = raven::imap::Session::connect(dovecot.imap_config());
-    session.select("INBOX");
-    raven::imap::FetchItems items;
-    items.flags = true;
-    auto fetched = session.uid_fetch({1}, items);
-    std::string flags;
-    for (const auto& f : fetched.at(0).flags) flags += f + " ";
     say("flags on the original: " + flags);
+    auto session = raven::imap::Session::connect(dovecot.imap_config());
     say("copies in Sent: " + std::to_string(session.select("Sent").exists));
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+      say("raven did not stop cleanly (wait status " + std::to_string(status) + ")");
+      return 1;
+    }
     say("done; stopping the servers");
     return 0;
   } catch (const std::exception& e) {
