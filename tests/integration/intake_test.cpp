@@ -306,6 +306,20 @@ TEST_F(IntakeTest, JournalsUnfinishedRepliesAreDispatchedAfterConnecting) {
   EXPECT_TRUE(h.sink->contains("msg=\"unfinished replies in the journal\"")) << h.sink->all();
 }
 
+// DESIGN.md difference 3: IDLE is re-issued every idle_refresh even when
+// nothing happens (the DONE/OK round trip proves the connection alive), and
+// each refresh searches again.
+TEST_F(IntakeTest, IdleIsReissuedEveryRefreshWithoutNews) {
+  testing::Dovecot dovecot;
+  Config c = idle_config();
+  c.idle_refresh = 300ms;
+  Harness h(c, dovecot.imap_config());
+  h.start();
+  ASSERT_TRUE(h.wait_for_scans(4, 10s)) << h.sink->all();
+  EXPECT_TRUE(h.sink->contains("msg=\"idle refreshed\"")) << h.sink->all();
+  EXPECT_EQ(h.worker.stats().connects, 1u) << "a refresh must not reconnect";
+}
+
 TEST_F(IntakeTest, ServerWithoutIdleIsPolledWithAWarning) {
   testing::Dovecot dovecot(testing::DovecotOptions{.idle = false});
   Config c = idle_config();
