@@ -65,6 +65,10 @@ check "run says what is missing" grep -q 'raven run needs the answer and llm sec
 "$raven" watch -c "$tmp/watch.yaml" >"$tmp/out" 2>&1 &
 pid=$!
 sleep 1.5
+# SIGPIPE (13) is ignored from the start: a peer closing a socket mid-write
+# must be an error return, never a silent death.
+sigign=$(awk '/^SigIgn:/ {print $2}' /proc/$pid/status)
+check "SIGPIPE is ignored" [ $(( (0x$sigign >> 12) & 1 )) -eq 1 ]
 kill -TERM $pid
 for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 if kill -0 $pid 2>/dev/null; then kill -KILL $pid; fi
