@@ -57,7 +57,10 @@ std::int64_t total(const Snapshot& s) {
 }
 
 Snapshot read_journal(const store::Config& config) {
-  store::Journal journal(config);
+  // Read-only: status takes no write lock, never waits for `raven run`'s
+  // writes, and never migrates a journal of an older schema (it reads it as
+  // it is, or says that `raven run` upgrades it).
+  auto journal = store::Journal::open_read_only(config);
   Snapshot s;
   s.exists = true;
   s.counts = journal.counts_by_state();
@@ -317,8 +320,9 @@ int status(const config::Config& config, std::ostream& out, std::ostream& err, S
   }
   Snapshot snapshot;
   try {
-    // Journal's constructor creates a missing file: look first, so that
-    // asking about a journal never makes one.
+    // Look first: a missing journal is not an error for status but a
+    // state to report ("no journal yet"), and opening it would say "unable
+    // to open database file".
     std::error_code ec;
     const bool exists = std::filesystem::exists(path, ec);
     if (ec) {
@@ -332,8 +336,8 @@ int status(const config::Config& config, std::ostream& out, std::ostream& err, S
       snapshot.counts = zero_counts();
     }
   } catch (const std::exception& e) {
-    // raven::Error from the journal: not a database, a newer schema, no
-    // permission, locked for longer than state.busy_timeout.
+    // raven::Error from the journal: not a database, a newer schema, an
+    // older one without what status reads, no permission.
     err << "raven status: cannot read the journal: " << printable(e.what()) << "\n";
     return kStatusUnreadable;
   }

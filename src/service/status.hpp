@@ -39,9 +39,10 @@ inline constexpr int kStatusUnreadable = 1;
 // database, a newer schema, no permission) is one line on `err` and
 // kStatusUnreadable; nothing goes to `out` then.
 //
-// Blocks on disk I/O, and for at most state.busy_timeout if another process
-// is migrating the schema. Opening an existing journal of an older schema
-// upgrades it, as `raven run` would. Call from the main thread.
+// Opens the journal read-only: takes no write lock and never migrates, so it
+// is safe beside a running `raven run`. An older schema is read as it is (or
+// reported with its version and "raven run upgrades it"). Blocks on disk I/O
+// only. Call from the main thread.
 int status(const config::Config& config, std::ostream& out, std::ostream& err, StatusFormat format,
            std::int64_t now_ms);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -314,6 +315,69 @@ TEST_F(StatusTest, NewerSchemaIsRefused) {
   auto r = run(StatusFormat::text);
   EXPECT_EQ(r.code, kStatusUnreadable);
   EXPECT_NE(r.err.find("use a newer Raven"), std::string::npos) << r.err;
+}
+
+// A journal of the first schema (before budgets): status reads it as it is
+// and leaves the upgrade to `raven run`.
+TEST_F(StatusTest, AnOlderSchemaIsShownAndNotUpgraded) {
+  fs::create_directories(fs::path(config_.state.path).parent_path());
+  raw_exec(
+      "CREATE TABLE messages (mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
+      " message_id TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+      " last_error_kind TEXT, last_failure_ms INTEGER, next_attempt_ms INTEGER, reply_message_id TEXT,"
+      " reason TEXT, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+      " PRIMARY KEY (mailbox, uidvalidity, uid));"
+      "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, state, created_ms, updated_ms)"
+      " VALUES ('INBOX', 1, 1, '<old@x>', 'done', 1, 1);"
+      "PRAGMA journal_mode = WAL;"
+      "PRAGMA user_version = 1;");
+  auto r = run(StatusFormat::json);
+  EXPECT_EQ(r.code, kStatusOk) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["counts"]["done"], 1);
+  EXPECT_EQ(doc["total"], 1);
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(config_.state.path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 1) << "status upgraded the journal";
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+TEST_F(StatusTest, AFileWithoutTheJournalsTablesSaysWhatToDo) {
+  fs::create_directories(fs::path(config_.state.path).parent_path());
+  raw_exec("CREATE TABLE unrelated (x)");
+  auto r = run(StatusFormat::text);
+  EXPECT_EQ(r.code, kStatusUnreadable);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("schema version 0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("raven run"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+// Status reads while `raven run` is in the middle of a write: it neither
+// waits for the lock (busy_timeout 0 would fail at once) nor sees the
+// uncommitted row.
+TEST_F(StatusTest, DoesNotWaitForTheWriter) {
+  fill();
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open(config_.state.path.c_str(), &writer), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(writer,
+                   "BEGIN IMMEDIATE; INSERT INTO messages (mailbox, uidvalidity, uid, message_id, state, "
+                   "created_ms, updated_ms) VALUES ('INBOX', 7, 99, '', 'seen', 1, 1)",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  config_.state.busy_timeout = std::chrono::milliseconds(0);
+  auto r = run(StatusFormat::json);
+  sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(writer);
+  EXPECT_EQ(r.code, kStatusOk) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["total"], 6);
 }
 
 TEST_F(StatusTest, NoPathIsAnError) {

@@ -5,14 +5,21 @@
 #include <array>
 #include <chrono>
 #include <filesystem>
-#include <limits>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
 
+#include "store/sqlite.hpp"
+
 namespace raven::store {
 
 namespace {
+
+using sqlite::Connection;
+using sqlite::Query;
+using sqlite::Statement;
+using sqlite::SyncedCommit;
+using sqlite::Transaction;
 
 // The schema, one entry per version: kMigrations[i] takes user_version i to
 // i + 1. Append only; never edit an entry that has shipped, because files in
@@ -73,102 +80,99 @@ CREATE INDEX messages_by_reply_message_id ON messages (reply_message_id) WHERE r
 
 constexpr int kVersion = static_cast<int>(kMigrations.size());
 
-// Every SELECT returns these columns in this order; read_record() relies on it.
-constexpr std::string_view kColumns =
-    "mailbox, uidvalidity, uid, message_id, state, attempts, last_error, last_error_kind, "
-    "last_failure_ms, next_attempt_ms, reply_message_id, reason, created_ms, updated_ms";
-
-ErrorKind kind_of(int rc) noexcept {
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_IOERR:
-    case SQLITE_FULL:
-    case SQLITE_INTERRUPT:
-    case SQLITE_NOMEM: return ErrorKind::transient;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_CANTOPEN:
-    case SQLITE_AUTH: return ErrorKind::fatal;
-    default: return ErrorKind::permanent;
+// ---- durability ----------------------------------------------------------------
+//
+// The connection runs with synchronous=NORMAL: in WAL mode a commit is then
+// an append to the WAL without an fsync. It survives a crash of the process
+// (SIGKILL, abort: the appended frames are in the kernel's page cache and
+// the next opener replays them); a power loss or an OS crash may lose the
+// newest commits, but never an older commit while keeping a newer one: the
+// WAL's frames carry cumulative checksums, so recovery keeps a prefix of the
+// commits and stops at the first frame that did not reach the disk. A
+// checkpoint fsyncs the WAL before copying it into the database, and the
+// database before the WAL is reused.
+//
+// A commit the protocol relies on across a power loss runs inside a
+// SyncedCommit (synchronous=FULL): it returns only after an fdatasync of the
+// WAL, which makes it and every earlier commit (of any message, any thread,
+// any process) durable. These are synced:
+//  - begin_sending (state sending): the claim must be on disk before the
+//    SMTP server (or the Drafts APPEND) gets the reply. Lost after the server
+//    took it, the message would be seen or answering again and be answered a
+//    second time.
+//  - any transition to sent: the reply is out and the flags come next. Lost,
+//    the row would be back in sending, and resume() cannot tell a sent reply
+//    from one that was not (unless it finds the copy in Sent): it would skip
+//    the message as uncertain or, with answer.on_uncertain: resend, send it
+//    again.
+//  - any transition to sending (a resend that reuses a stored answer): the
+//    same claim as begin_sending.
+//  - any transition that may leave sending (to seen: SMTP said 4xx, certainly
+//    not sent; to failed: SMTP said 5xx; to skipped: uncertain, decided after
+//    a crash). Lost, the row would be in sending again and resume() would
+//    treat a known outcome as unknown: a reply known not to have gone out
+//    would be skipped as uncertain (with on_uncertain: skip) instead of being
+//    retried, and a refused one misreported. These paths are rare; the
+//    transition is synced when `from` contains sending, whatever state the
+//    row was really in (fail() passes seen, answering and sending).
+//  - claim_notice: the over-budget notice is sent after the claim. Lost, a
+//    second notice could go to the same sender on the same day.
+//
+// Every other commit may be lost by a power loss, and what Raven does after
+// the restart is still right (resume() in src/answer/resume.cpp; intake
+// dispatches UNSEEN messages, due_retries() and unfinished()):
+//  - record_seen (seen) and seen -> answering: nothing has left Raven but an
+//    LLM request. The message is still UNSEEN (nothing is flagged before the
+//    reply is accepted or the skip recorded), so intake dispatches it again
+//    and it is answered from the start (the LLM tokens are spent twice).
+//  - answering -> seen with record_failure (a transient error: retry later):
+//    the row is in answering (or seen) with fewer attempts or an older next
+//    attempt; the UNSEEN message is dispatched again and retried, perhaps
+//    sooner or once more than answer.max_attempts allows.
+//  - sent -> done: the row is in sent, which unfinished() lists after intake
+//    connects; resume() sets \Seen \Answered again (STORE +FLAGS is
+//    idempotent) and records done again.
+//  - seen/answering -> skipped or failed (policy, no text, duplicate,
+//    already \Seen, a permanent error, attempts exhausted) and its
+//    record_failure: no reply was sent, and none will be. If the flag STORE
+//    did not reach the server either, the message is UNSEEN, is dispatched
+//    again and decided again (skipped or failed again; a budget skip may be
+//    answered if the budget has room by then: one reply, not two). If the
+//    flags did reach it, the message is \Seen: the UNSEEN search never finds
+//    it again, and if due_retries() dispatches it, handle() sees \Seen and
+//    skips it. The reply protocol is intact; only the journal's record is
+//    less exact: the row may stay in seen or answering, or say skipped
+//    "already \Seen" instead of the lost reason, and `raven status` counts it
+//    there.
+//  - set_origin, add_tokens, set_reply_message_id: budget figures, and a
+//    reply id begin_sending stores again. The budget (usage()) counts a
+//    reply from sending_ms, which begin_sending writes and syncs with every
+//    earlier commit; only tokens added after a message's last synced commit
+//    (a message that ends skipped or failed) can be lost: the token budget
+//    may undercount the last moments before a power loss.
+//  - the schema migration at open: user_version is in the same transaction,
+//    so a lost migration is applied again at the next open.
+// Concurrent instances: each commit's durability is its own connection's
+// choice; a synced commit from any of them syncs the whole WAL.
+bool must_sync(std::span<const State> from, State to) noexcept {
+  if (to == State::sending || to == State::sent) {
+    return true;
   }
-}
-
-[[noreturn]] void fail(sqlite3* db, int rc, std::string_view what, const std::string& path,
-                       std::optional<ErrorKind> kind = std::nullopt) {
-  std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  throw Error(kind.value_or(kind_of(rc)), "store: " + std::string(what) + " failed for " + path + ": " +
-                                              detail + " (sqlite code " + std::to_string(rc) + ")");
-}
-
-struct Finalizer {
-  void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
-};
-
-// A prepared statement bound to one connection. Values go in only through
-// bind(); SQL text is always a constant of this file.
-class Statement {
- public:
-  Statement(sqlite3* db, std::string_view sql, const std::string& path) : db_(db), path_(path) {
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-    stmt_.reset(raw);
-    if (rc != SQLITE_OK) {
-      fail(db_, rc, "prepare", path_);
-    }
-  }
-
-  Statement& bind(int index, std::int64_t value) {
-    check(sqlite3_bind_int64(stmt_.get(), index, value));
-    return *this;
-  }
-  Statement& bind(int index, const std::string& value) {
-    check(sqlite3_bind_text(stmt_.get(), index, value.data(), static_cast<int>(value.size()),
-                            SQLITE_TRANSIENT));
-    return *this;
-  }
-  Statement& bind(int index, std::string_view value) { return bind(index, std::string(value)); }
-  Statement& bind_null(int index) {
-    check(sqlite3_bind_null(stmt_.get(), index));
-    return *this;
-  }
-  template <typename T>
-  Statement& bind(int index, const std::optional<T>& value) {
-    return value ? bind(index, *value) : bind_null(index);
-  }
-  Statement& bind_key(int first, const Key& key) {
-    bind(first, key.mailbox);
-    bind(first + 1, static_cast<std::int64_t>(key.uidvalidity));
-    return bind(first + 2, static_cast<std::int64_t>(key.uid));
-  }
-
-  // True while a row is available; false when done.
-  bool step() {
-    int rc = sqlite3_step(stmt_.get());
-    if (rc == SQLITE_ROW) {
+  for (State f : from) {
+    if (f == State::sending) {
       return true;
     }
-    if (rc == SQLITE_DONE) {
-      return false;
-    }
-    fail(db_, rc, "step", path_);
   }
+  return false;
+}
 
-  [[nodiscard]] sqlite3_stmt* get() const noexcept { return stmt_.get(); }
+// ---- reading rows ------------------------------------------------------------
 
- private:
-  void check(int rc) {
-    if (rc != SQLITE_OK) {
-      fail(db_, rc, "bind", path_);
-    }
-  }
-
-  sqlite3* db_;
-  const std::string& path_;
-  std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
-};
+// Every Query with this prefix returns these columns in this order;
+// read_record() relies on it. All of them exist since schema version 1.
+constexpr std::string_view kSelectRecord =
+    "SELECT mailbox, uidvalidity, uid, message_id, state, attempts, last_error, last_error_kind, "
+    "last_failure_ms, next_attempt_ms, reply_message_id, reason, created_ms, updated_ms FROM messages ";
 
 std::string column_text(sqlite3_stmt* s, int i) {
   const unsigned char* text = sqlite3_column_text(s, i);
@@ -231,56 +235,143 @@ std::vector<Record> read_all(Statement& st) {
   return rows;
 }
 
-std::string select(std::string_view rest) {
-  return "SELECT " + std::string(kColumns) + " FROM messages " + std::string(rest);
+Statement& bind_key(Statement& st, int first, const Key& key) {
+  st.bind(first, key.mailbox);
+  st.bind(first + 1, static_cast<std::int64_t>(key.uidvalidity));
+  return st.bind(first + 2, static_cast<std::int64_t>(key.uid));
 }
 
-// For statements without values (pragmas, DDL, BEGIN/COMMIT).
-void exec(sqlite3* db, std::string_view sql, const std::string& path,
-          std::optional<ErrorKind> kind = std::nullopt) {
-  char* message = nullptr;
-  int rc = sqlite3_exec(db, std::string(sql).c_str(), nullptr, nullptr, &message);
-  if (rc != SQLITE_OK) {
-    std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
-    sqlite3_free(message);
-    throw Error(kind.value_or(kind_of(rc)),
-                "store: " + std::string(sql.substr(0, 40)) + " failed for " + path + ": " + detail);
+// Binds `from` to the seven placeholders starting at `first`; unused ones
+// are NULL, which IN never matches. State names are static text.
+void bind_states(Statement& st, int first, std::span<const State> from) {
+  for (std::size_t i = 0; i < kAllStates.size(); ++i) {
+    int index = first + static_cast<int>(i);
+    if (i < from.size()) {
+      st.bind_static(index, to_string(from[i]));
+    } else {
+      st.bind_null(index);
+    }
   }
 }
 
-std::int64_t pragma_int(sqlite3* db, std::string_view pragma, const std::string& path) {
-  Statement st(db, pragma, path);
+// ---- the journal's statements --------------------------------------------------
+// Each compiled once per connection (sqlite.hpp). min_version: the schema
+// version that added what the statement uses (2: sender, thread, sending_ms,
+// tokens, tokens_ms, notices), for a read-only journal on an older file.
+
+constexpr Query kJournalModeWal{.sql = "PRAGMA journal_mode=WAL", .min_version = 0, .writes = true};
+constexpr Query kUserVersion{.sql = "PRAGMA user_version", .min_version = 0};
+
+constexpr Query kInsertSeen{.sql =
+                                "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, state, "
+                                "created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, 'seen', ?5, ?5) "
+                                "ON CONFLICT DO NOTHING",
+                            .writes = true};
+constexpr Query kByKey{.sql = "WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
+                       .prefix = kSelectRecord};
+constexpr Query kByMessageId{.sql = "WHERE message_id = ?1 ORDER BY created_ms, rowid",
+                             .prefix = kSelectRecord};
+// One statement, so the check of the current state and the write are one
+// atomic step even against other processes. ?10-?16: the source states.
+constexpr Query kTransition{
+    .sql =
+        "UPDATE messages SET state = ?1, updated_ms = ?2, "
+        "reason = COALESCE(?3, reason), "
+        "reply_message_id = COALESCE(?4, reply_message_id), "
+        "next_attempt_ms = CASE WHEN ?5 THEN NULL ELSE COALESCE(?6, next_attempt_ms) END "
+        "WHERE mailbox = ?7 AND uidvalidity = ?8 AND uid = ?9 "
+        "AND state IN (?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    .writes = true};
+constexpr Query kRecordFailure{.sql =
+                                   "UPDATE messages SET attempts = attempts + 1, last_error = ?1, "
+                                   "last_error_kind = ?2, last_failure_ms = ?3, next_attempt_ms = ?4, "
+                                   "updated_ms = ?3 WHERE mailbox = ?5 AND uidvalidity = ?6 AND uid = ?7 "
+                                   "RETURNING attempts",
+                               .writes = true};
+constexpr Query kOwnMessageId{
+    .sql = "SELECT message_id FROM messages WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3"};
+constexpr Query kAnsweredElsewhere{
+    .sql =
+        "WHERE message_id = ?1 AND NOT (mailbox = ?2 AND uidvalidity = ?3 AND uid = ?4) "
+        "AND (state IN ('sending', 'sent', 'done') "
+        "OR (state = 'skipped' AND reason LIKE ?5)) ORDER BY created_ms, rowid LIMIT 1",
+    .prefix = kSelectRecord};
+constexpr Query kClaimSending{.sql =
+                                  "UPDATE messages SET state = 'sending', updated_ms = ?1, sending_ms = ?1, "
+                                  "reply_message_id = ?2 "
+                                  "WHERE mailbox = ?3 AND uidvalidity = ?4 AND uid = ?5 "
+                                  "AND state IN (?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                              .min_version = 2,
+                              .writes = true};
+constexpr Query kSetReplyMessageId{.sql =
+                                       "UPDATE messages SET reply_message_id = ?1, updated_ms = ?2 "
+                                       "WHERE mailbox = ?3 AND uidvalidity = ?4 AND uid = ?5",
+                                   .writes = true};
+constexpr Query kDueRetries{.sql =
+                                "WHERE next_attempt_ms IS NOT NULL AND next_attempt_ms <= ?1 AND "
+                                "state IN ('seen', 'answering') ORDER BY next_attempt_ms, rowid",
+                            .prefix = kSelectRecord};
+constexpr Query kUnfinished{
+    .sql = "WHERE mailbox = ?1 AND uidvalidity = ?2 AND state IN ('sending', 'sent') ORDER BY uid",
+    .prefix = kSelectRecord};
+constexpr Query kWaitingRetries{.sql =
+                                    "WHERE next_attempt_ms IS NOT NULL AND state IN ('seen', 'answering') "
+                                    "ORDER BY next_attempt_ms, rowid",
+                                .prefix = kSelectRecord};
+constexpr Query kLastFailures{.sql =
+                                  "WHERE last_failure_ms IS NOT NULL "
+                                  "ORDER BY last_failure_ms DESC, rowid DESC LIMIT ?1",
+                              .prefix = kSelectRecord};
+constexpr Query kSetOrigin{.sql =
+                               "UPDATE messages SET sender = ?1, thread = ?2 "
+                               "WHERE mailbox = ?3 AND uidvalidity = ?4 AND uid = ?5",
+                           .min_version = 2,
+                           .writes = true};
+constexpr Query kAddTokens{.sql =
+                               "UPDATE messages SET tokens = tokens + ?1, tokens_ms = ?2 "
+                               "WHERE mailbox = ?3 AND uidvalidity = ?4 AND uid = ?5",
+                           .min_version = 2,
+                           .writes = true};
+// One statement, one snapshot. Rows count from the moment a reply was
+// committed to (sending), whatever happened after: a reply that may have
+// gone out counts against the budget.
+constexpr Query kUsage{.sql =
+                           "SELECT "
+                           "(SELECT COUNT(*) FROM messages WHERE sender = ?1 AND sending_ms >= ?3), "
+                           "(SELECT COUNT(*) FROM messages WHERE thread = ?2 AND sending_ms IS NOT NULL), "
+                           "(SELECT COUNT(*) FROM messages WHERE sending_ms >= ?3), "
+                           "(SELECT COALESCE(SUM(tokens), 0) FROM messages WHERE tokens_ms >= ?3)",
+                       .min_version = 2};
+constexpr Query kReplySentAt{
+    .sql = "SELECT MAX(sending_ms) FROM messages WHERE reply_message_id = ?1 AND sending_ms IS NOT NULL",
+    .min_version = 2};
+constexpr Query kClaimNotice{
+    .sql = "INSERT INTO notices (sender, day, sent_ms) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    .min_version = 2,
+    .writes = true};
+constexpr Query kInState{.sql = "WHERE state = ?1 ORDER BY updated_ms DESC, rowid DESC LIMIT ?2",
+                         .prefix = kSelectRecord};
+constexpr Query kUncertain{
+    .sql = "WHERE state = 'skipped' AND reason LIKE ?1 ORDER BY updated_ms DESC, rowid DESC LIMIT ?2",
+    .prefix = kSelectRecord};
+constexpr Query kCountsByState{.sql = "SELECT state, COUNT(*) FROM messages GROUP BY state"};
+
+std::int64_t read_user_version(Connection& db) {
+  Statement st = db.prepare(kUserVersion);
   return st.step() ? sqlite3_column_int64(st.get(), 0) : 0;
 }
 
-// Rolls back an open transaction unless commit() ran, so an exception inside
-// a migration leaves the file at its old version.
-class Transaction {
- public:
-  Transaction(sqlite3* db, const std::string& path) : db_(db), path_(path) {
-    // IMMEDIATE takes the write lock now (waiting up to busy_timeout), so
-    // the version read below cannot go stale before we write.
-    exec(db_, "BEGIN IMMEDIATE", path_);
+void check_states(std::span<const State> from, State to, const char* what) {
+  if (from.empty() || from.size() > kAllStates.size()) {
+    throw std::invalid_argument(std::string("store: ") + what + " needs 1-7 source states");
   }
-  ~Transaction() {
-    if (!done_) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  for (State f : from) {
+    if (!is_legal_transition(f, to)) {
+      throw std::invalid_argument("store: illegal transition " + std::string(to_string(f)) + " -> " +
+                                  std::string(to_string(to)));
     }
   }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  void commit() {
-    exec(db_, "COMMIT", path_);
-    done_ = true;
-  }
-
- private:
-  sqlite3* db_;
-  const std::string& path_;
-  bool done_ = false;
-};
-
-constexpr std::string_view kRetryWaitingStates = "state IN ('seen', 'answering')";
+}
 
 }  // namespace
 
@@ -294,19 +385,35 @@ int Journal::schema_version() noexcept {
   return kVersion;
 }
 
-void Journal::Closer::operator()(sqlite3* db) const noexcept {
-  // close_v2 defers the close if a statement were still alive; none should be.
-  sqlite3_close_v2(db);
+Journal::Journal(const Config& config, WallClock now) : Journal(config, std::move(now), Access::read_write) {}
+
+Journal Journal::open_read_only(const Config& config, WallClock now) {
+  return Journal(config, std::move(now), Access::read_only);
 }
 
-Journal::Journal(const Config& config, WallClock now) : now_(std::move(now)), path_(config.path) {
+Journal::Journal(const Config& config, WallClock now, Access access)
+    : now_(std::move(now)), path_(config.path) {
   if (auto problems = config.validate(); !problems.empty()) {
     throw std::invalid_argument("store: " + problems.front().field + ": " + problems.front().message);
   }
   if (!now_) {
     now_ = system_now_ms;
   }
+  try {
+    if (access == Access::read_only) {
+      open_read_only_connection(config);
+    } else {
+      open_read_write_connection(config);
+    }
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::fatal) {
+      throw;
+    }
+    throw Error(ErrorKind::fatal, e.what());  // any failure at open is fatal
+  }
+}
 
+void Journal::open_read_write_connection(const Config& config) {
   std::filesystem::path file(config.path);
   if (file.has_parent_path()) {
     std::error_code ec;
@@ -316,80 +423,84 @@ Journal::Journal(const Config& config, WallClock now) : now_(std::move(now)), pa
                   "store: cannot create directory " + file.parent_path().string() + ": " + ec.message());
     }
   }
+  db_ = std::make_unique<Connection>(config.path, Connection::Mode::read_write, config.busy_timeout);
+  Connection& db = *db_;
 
-  sqlite3* raw = nullptr;
-  // NOMUTEX: our own mutex serialises use of the connection.
-  int rc = sqlite3_open_v2(config.path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  db_.reset(raw);  // even on failure sqlite3_open_v2 may allocate a handle
-  if (rc != SQLITE_OK) {
-    fail(db_.get(), rc, "open", path_, ErrorKind::fatal);
+  // WAL: readers (raven status) never block the writer, and a commit is one
+  // append (plus one fsync when synced). The mode is persistent in the file;
+  // setting it again is a no-op, and it cannot be changed inside a
+  // transaction.
+  {
+    Statement st = db.prepare(kJournalModeWal);
+    std::string mode = st.step() ? column_text(st.get(), 0) : std::string();
+    if (mode != "wal") {
+      throw Error(ErrorKind::fatal, "store: " + path_ + " cannot use WAL mode (got '" + mode + "')");
+    }
   }
-  sqlite3_extended_result_codes(db_.get(), 1);
-  sqlite3_busy_timeout(db_.get(), static_cast<int>(config.busy_timeout.count()));
+  // NORMAL, and FULL for the commits that need it: see "durability" above.
+  db.set_synchronous_full(false);
+  db.exec("PRAGMA foreign_keys=ON", ErrorKind::fatal);
 
-  try {
-    // WAL: readers (raven status) never block the writer, and a commit is one
-    // append plus one fsync. The mode is persistent in the file; setting it
-    // again is a no-op, and it cannot be changed inside a transaction.
-    {
-      Statement st(db_.get(), "PRAGMA journal_mode=WAL", path_);
-      std::string mode = st.step() ? column_text(st.get(), 0) : std::string();
-      if (mode != "wal") {
-        throw Error(ErrorKind::fatal, "store: " + path_ + " cannot use WAL mode (got '" + mode + "')");
-      }
-    }
-    // FULL rather than NORMAL: with NORMAL in WAL mode a commit survives a
-    // process crash but not a power loss or kernel panic, and a lost
-    // `sending` or `sent` record would make Raven send a second reply — the
-    // one thing the journal exists to prevent. FULL costs one fsync per
-    // commit; Raven writes a handful of rows per message, so that is cheap.
-    exec(db_.get(), "PRAGMA synchronous=FULL", path_, ErrorKind::fatal);
-    exec(db_.get(), "PRAGMA foreign_keys=ON", path_, ErrorKind::fatal);
-
-    Transaction tx(db_.get(), path_);
-    // Read inside the write transaction: another process may be migrating.
-    auto version = pragma_int(db_.get(), "PRAGMA user_version", path_);
-    if (version > kVersion) {
-      throw Error(ErrorKind::fatal, "store: " + path_ + " has schema version " + std::to_string(version) +
-                                        " but this Raven knows only " + std::to_string(kVersion) +
-                                        "; use a newer Raven");
-    }
-    if (version < 0) {
-      throw Error(ErrorKind::fatal, "store: " + path_ + " has a negative schema version");
-    }
-    for (auto v = static_cast<std::size_t>(version); v < kMigrations.size(); ++v) {
-      exec(db_.get(), kMigrations[v], path_, ErrorKind::fatal);
-    }
-    if (version != kVersion) {
-      // PRAGMA takes no bound parameters; the value is this file's constant.
-      exec(db_.get(), "PRAGMA user_version=" + std::to_string(kVersion), path_, ErrorKind::fatal);
-    }
-    tx.commit();
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::fatal) {
-      throw;
-    }
-    throw Error(ErrorKind::fatal, e.what());  // any failure at open is fatal
+  Transaction tx(db);
+  // Read inside the write transaction: another process may be migrating.
+  auto version = read_user_version(db);
+  if (version > kVersion) {
+    throw Error(ErrorKind::fatal, "store: " + path_ + " has schema version " + std::to_string(version) +
+                                      " but this Raven knows only " + std::to_string(kVersion) +
+                                      "; use a newer Raven");
   }
+  if (version < 0) {
+    throw Error(ErrorKind::fatal, "store: " + path_ + " has a negative schema version");
+  }
+  for (auto v = static_cast<std::size_t>(version); v < kMigrations.size(); ++v) {
+    db.exec(kMigrations[v], ErrorKind::fatal);
+  }
+  if (version != kVersion) {
+    // PRAGMA takes no bound parameters; the value is this file's constant.
+    db.exec("PRAGMA user_version=" + std::to_string(kVersion), ErrorKind::fatal);
+  }
+  tx.commit();
+  db.set_schema_version(kVersion);
+}
+
+void Journal::open_read_only_connection(const Config& config) {
+  // No directory, no file, no WAL switch, no migration: nothing is written.
+  // (SQLite may create the -wal and -shm files next to the journal if they
+  // are missing, as any reader of a WAL database does.)
+  db_ = std::make_unique<Connection>(config.path, Connection::Mode::read_only, config.busy_timeout);
+  auto version = read_user_version(*db_);
+  if (version > kVersion) {
+    throw Error(ErrorKind::fatal, "store: " + path_ + " has schema version " + std::to_string(version) +
+                                      " but this Raven knows only " + std::to_string(kVersion) +
+                                      "; use a newer Raven");
+  }
+  if (version < 1) {
+    // Version 0: the file has no journal tables (an empty file, or not
+    // Raven's).
+    throw Error(ErrorKind::fatal, "store: " + path_ + " has schema version " + std::to_string(version) +
+                                      " (no journal tables; this Raven writes version " +
+                                      std::to_string(kVersion) + "); `raven run` creates or upgrades it");
+  }
+  // Older versions (1 .. kVersion-1) are read as they are: a member whose
+  // statement needs newer columns says so (Connection::prepare).
+  db_->set_schema_version(static_cast<int>(version));
 }
 
 Journal::~Journal() = default;
 
 SeenResult Journal::record_seen(const Key& key, const std::string& message_id) {
   std::lock_guard lock(m_);
+  Connection& db = *db_;
   auto now = now_();
-  Statement insert(db_.get(),
-                   "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, state, "
-                   "created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, 'seen', ?5, ?5) "
-                   "ON CONFLICT DO NOTHING",
-                   path_);
-  insert.bind_key(1, key).bind(4, message_id).bind(5, now);
-  insert.step();
-  bool inserted = sqlite3_changes(db_.get()) > 0;
-
-  Statement st(db_.get(), select("WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3"), path_);
-  st.bind_key(1, key);
+  bool inserted = false;
+  {
+    Statement insert = db.prepare(kInsertSeen);
+    bind_key(insert, 1, key).bind(4, message_id).bind(5, now);
+    insert.step();
+    inserted = db.changes() > 0;
+  }
+  Statement st = db.prepare(kByKey);
+  bind_key(st, 1, key);
   if (!st.step()) {
     throw Error(ErrorKind::transient, "store: row for " + key.mailbox + " vanished after insert");
   }
@@ -398,8 +509,8 @@ SeenResult Journal::record_seen(const Key& key, const std::string& message_id) {
 
 std::optional<Record> Journal::get(const Key& key) {
   std::lock_guard lock(m_);
-  Statement st(db_.get(), select("WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3"), path_);
-  st.bind_key(1, key);
+  Statement st = db_->prepare(kByKey);
+  bind_key(st, 1, key);
   if (!st.step()) {
     return std::nullopt;
   }
@@ -411,63 +522,36 @@ std::vector<Record> Journal::find_by_message_id(const std::string& message_id) {
     return {};
   }
   std::lock_guard lock(m_);
-  Statement st(db_.get(), select("WHERE message_id = ?1 ORDER BY created_ms, rowid"), path_);
+  Statement st = db_->prepare(kByMessageId);
   st.bind(1, message_id);
   return read_all(st);
 }
 
 bool Journal::transition(const Key& key, std::span<const State> from, State to, const Fields& fields) {
-  if (from.empty() || from.size() > kAllStates.size()) {
-    throw std::invalid_argument("store: transition needs 1-7 source states");
-  }
-  for (State f : from) {
-    if (!is_legal_transition(f, to)) {
-      throw std::invalid_argument("store: illegal transition " + std::string(to_string(f)) + " -> " +
-                                  std::string(to_string(to)));
-    }
-  }
+  check_states(from, to, "transition");
   std::lock_guard lock(m_);
-  // One statement, so the check of the current state and the write are one
-  // atomic step even against other processes. Seven placeholders for the
-  // source states; unused ones are NULL, which IN never matches.
-  Statement st(db_.get(),
-               "UPDATE messages SET state = ?1, updated_ms = ?2, "
-               "reason = COALESCE(?3, reason), "
-               "reply_message_id = COALESCE(?4, reply_message_id), "
-               "next_attempt_ms = CASE WHEN ?5 THEN NULL ELSE COALESCE(?6, next_attempt_ms) END "
-               "WHERE mailbox = ?7 AND uidvalidity = ?8 AND uid = ?9 "
-               "AND state IN (?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-               path_);
-  st.bind(1, to_string(to))
+  Connection& db = *db_;
+  SyncedCommit synced(db, must_sync(from, to));
+  Statement st = db.prepare(kTransition);
+  st.bind_static(1, to_string(to))
       .bind(2, now_())
       .bind(3, fields.reason)
       .bind(4, fields.reply_message_id)
       .bind(5, std::int64_t{fields.clear_next_attempt ? 1 : 0})
-      .bind(6, fields.next_attempt_ms)
-      .bind_key(7, key);
-  for (std::size_t i = 0; i < kAllStates.size(); ++i) {
-    int index = 10 + static_cast<int>(i);
-    if (i < from.size()) {
-      st.bind(index, to_string(from[i]));
-    } else {
-      st.bind_null(index);
-    }
-  }
+      .bind(6, fields.next_attempt_ms);
+  bind_key(st, 7, key);
+  bind_states(st, 10, from);
   st.step();
-  return sqlite3_changes(db_.get()) == 1;
+  return db.changes() == 1;
 }
 
 std::optional<std::int64_t> Journal::record_failure(const Key& key, ErrorKind kind, const std::string& error,
                                                     std::optional<std::int64_t> next_attempt_ms) {
   std::lock_guard lock(m_);
   auto now = now_();
-  Statement st(db_.get(),
-               "UPDATE messages SET attempts = attempts + 1, last_error = ?1, "
-               "last_error_kind = ?2, last_failure_ms = ?3, next_attempt_ms = ?4, "
-               "updated_ms = ?3 WHERE mailbox = ?5 AND uidvalidity = ?6 AND uid = ?7 "
-               "RETURNING attempts",
-               path_);
-  st.bind(1, error).bind(2, to_string(kind)).bind(3, now).bind(4, next_attempt_ms).bind_key(5, key);
+  Statement st = db_->prepare(kRecordFailure);
+  st.bind(1, error).bind_static(2, to_string(kind)).bind(3, now).bind(4, next_attempt_ms);
+  bind_key(st, 5, key);
   if (!st.step()) return std::nullopt;
   std::int64_t attempts = sqlite3_column_int64(st.get(), 0);
   while (st.step()) {
@@ -475,89 +559,69 @@ std::optional<std::int64_t> Journal::record_failure(const Key& key, ErrorKind ki
   return attempts;
 }
 
-SendClaim Journal::begin_sending(const Key& key, std::span<const State> from, const std::string& reply_message_id) {
-  if (from.empty() || from.size() > kAllStates.size()) {
-    throw std::invalid_argument("store: begin_sending needs 1-7 source states");
-  }
-  for (State f : from) {
-    if (!is_legal_transition(f, State::sending)) {
-      throw std::invalid_argument("store: illegal transition " + std::string(to_string(f)) + " -> sending");
-    }
-  }
+SendClaim Journal::begin_sending(const Key& key, std::span<const State> from,
+                                 const std::string& reply_message_id) {
+  check_states(from, State::sending, "begin_sending");
   std::lock_guard lock(m_);
+  Connection& db = *db_;
+  // Declared before the transaction, so the transaction ends (commit or
+  // rollback) before synchronous goes back to NORMAL.
+  SyncedCommit synced(db, true);
   // IMMEDIATE: the write lock is taken before the check, so another process
   // cannot claim the same Message-ID between our SELECT and UPDATE.
-  Transaction tx(db_.get(), path_);
-  Statement own(db_.get(), "SELECT message_id FROM messages WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
-                path_);
-  own.bind_key(1, key);
-  if (!own.step()) return {};
-  const std::string message_id = column_text(own.get(), 0);
+  Transaction tx(db);
+  std::string message_id;
+  {
+    Statement own = db.prepare(kOwnMessageId);
+    bind_key(own, 1, key);
+    if (!own.step()) return {};
+    message_id = column_text(own.get(), 0);
+  }
   if (!message_id.empty()) {
-    Statement other(db_.get(),
-                    select("WHERE message_id = ?1 AND NOT (mailbox = ?2 AND uidvalidity = ?3 AND uid = ?4) "
-                           "AND (state IN ('sending', 'sent', 'done') "
-                           "OR (state = 'skipped' AND reason LIKE ?5)) ORDER BY created_ms, rowid LIMIT 1"),
-                    path_);
-    other.bind(1, message_id).bind_key(2, key).bind(5, std::string(kUncertainReason) + "%");
+    Statement other = db.prepare(kAnsweredElsewhere);
+    other.bind(1, message_id).bind(5, std::string(kUncertainReason) + "%");
+    bind_key(other, 2, key);
     if (other.step()) return {false, read_record(other.get())};
   }
-  Statement st(db_.get(),
-               "UPDATE messages SET state = 'sending', updated_ms = ?1, sending_ms = ?1, reply_message_id = ?2 "
-               "WHERE mailbox = ?3 AND uidvalidity = ?4 AND uid = ?5 "
-               "AND state IN (?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-               path_);
-  st.bind(1, now_()).bind(2, reply_message_id).bind_key(3, key);
-  for (std::size_t i = 0; i < kAllStates.size(); ++i) {
-    int index = 6 + static_cast<int>(i);
-    if (i < from.size()) {
-      st.bind(index, to_string(from[i]));
-    } else {
-      st.bind_null(index);
-    }
+  bool claimed = false;
+  {
+    Statement st = db.prepare(kClaimSending);
+    st.bind(1, now_()).bind(2, reply_message_id);
+    bind_key(st, 3, key);
+    bind_states(st, 6, from);
+    st.step();
+    claimed = db.changes() == 1;
   }
-  st.step();
-  const bool claimed = sqlite3_changes(db_.get()) == 1;
   tx.commit();
   return {claimed, std::nullopt};
 }
 
 bool Journal::set_reply_message_id(const Key& key, const std::string& reply_message_id) {
   std::lock_guard lock(m_);
-  Statement st(db_.get(),
-               "UPDATE messages SET reply_message_id = ?1, updated_ms = ?2 "
-               "WHERE mailbox = ?3 AND uidvalidity = ?4 AND uid = ?5",
-               path_);
-  st.bind(1, reply_message_id).bind(2, now_()).bind_key(3, key);
+  Statement st = db_->prepare(kSetReplyMessageId);
+  st.bind(1, reply_message_id).bind(2, now_());
+  bind_key(st, 3, key);
   st.step();
-  return sqlite3_changes(db_.get()) == 1;
+  return db_->changes() == 1;
 }
 
 std::vector<Record> Journal::due_retries(std::int64_t now_ms) {
   std::lock_guard lock(m_);
-  Statement st(db_.get(),
-               select("WHERE next_attempt_ms IS NOT NULL AND next_attempt_ms <= ?1 AND " +
-                      std::string(kRetryWaitingStates) + " ORDER BY next_attempt_ms, rowid"),
-               path_);
+  Statement st = db_->prepare(kDueRetries);
   st.bind(1, now_ms);
   return read_all(st);
 }
 
 std::vector<Record> Journal::unfinished(const std::string& mailbox, std::uint32_t uidvalidity) {
   std::lock_guard lock(m_);
-  Statement st(db_.get(),
-               select("WHERE mailbox = ?1 AND uidvalidity = ?2 AND state IN ('sending', 'sent') ORDER BY uid"),
-               path_);
+  Statement st = db_->prepare(kUnfinished);
   st.bind(1, mailbox).bind(2, std::int64_t{uidvalidity});
   return read_all(st);
 }
 
 std::vector<Record> Journal::waiting_retries() {
   std::lock_guard lock(m_);
-  Statement st(db_.get(),
-               select("WHERE next_attempt_ms IS NOT NULL AND " + std::string(kRetryWaitingStates) +
-                      " ORDER BY next_attempt_ms, rowid"),
-               path_);
+  Statement st = db_->prepare(kWaitingRetries);
   return read_all(st);
 }
 
@@ -566,47 +630,32 @@ std::vector<Record> Journal::last_failures(int limit) {
     return {};
   }
   std::lock_guard lock(m_);
-  Statement st(db_.get(),
-               select("WHERE last_failure_ms IS NOT NULL "
-                      "ORDER BY last_failure_ms DESC, rowid DESC LIMIT ?1"),
-               path_);
+  Statement st = db_->prepare(kLastFailures);
   st.bind(1, std::int64_t{limit});
   return read_all(st);
 }
 
 bool Journal::set_origin(const Key& key, const std::string& sender, const std::string& thread) {
   std::lock_guard lock(m_);
-  Statement st(db_.get(),
-               "UPDATE messages SET sender = ?1, thread = ?2 WHERE mailbox = ?3 AND uidvalidity = ?4 AND uid = ?5",
-               path_);
-  st.bind(1, sender).bind(2, thread).bind_key(3, key);
+  Statement st = db_->prepare(kSetOrigin);
+  st.bind(1, sender).bind(2, thread);
+  bind_key(st, 3, key);
   st.step();
-  return sqlite3_changes(db_.get()) == 1;
+  return db_->changes() == 1;
 }
 
 bool Journal::add_tokens(const Key& key, std::int64_t tokens) {
   std::lock_guard lock(m_);
-  Statement st(db_.get(),
-               "UPDATE messages SET tokens = tokens + ?1, tokens_ms = ?2 "
-               "WHERE mailbox = ?3 AND uidvalidity = ?4 AND uid = ?5",
-               path_);
-  st.bind(1, tokens).bind(2, now_()).bind_key(3, key);
+  Statement st = db_->prepare(kAddTokens);
+  st.bind(1, tokens).bind(2, now_());
+  bind_key(st, 3, key);
   st.step();
-  return sqlite3_changes(db_.get()) == 1;
+  return db_->changes() == 1;
 }
 
 Usage Journal::usage(const std::string& sender, const std::string& thread, std::int64_t since_ms) {
   std::lock_guard lock(m_);
-  // One statement, one snapshot. Rows count from the moment a reply was
-  // committed to (sending), whatever happened after: a reply that may have
-  // gone out counts against the budget.
-  Statement st(db_.get(),
-               "SELECT "
-               "(SELECT COUNT(*) FROM messages WHERE sender = ?1 AND sending_ms >= ?3), "
-               "(SELECT COUNT(*) FROM messages WHERE thread = ?2 AND sending_ms IS NOT NULL), "
-               "(SELECT COUNT(*) FROM messages WHERE sending_ms >= ?3), "
-               "(SELECT COALESCE(SUM(tokens), 0) FROM messages WHERE tokens_ms >= ?3)",
-               path_);
+  Statement st = db_->prepare(kUsage);
   st.bind(1, sender).bind(2, thread).bind(3, since_ms);
   Usage u;
   if (st.step()) {
@@ -623,8 +672,7 @@ std::optional<std::int64_t> Journal::reply_sent_at(const std::string& reply_mess
     return std::nullopt;
   }
   std::lock_guard lock(m_);
-  Statement st(db_.get(),
-               "SELECT MAX(sending_ms) FROM messages WHERE reply_message_id = ?1 AND sending_ms IS NOT NULL", path_);
+  Statement st = db_->prepare(kReplySentAt);
   st.bind(1, reply_message_id);
   if (!st.step() || sqlite3_column_type(st.get(), 0) == SQLITE_NULL) {
     return std::nullopt;
@@ -634,11 +682,12 @@ std::optional<std::int64_t> Journal::reply_sent_at(const std::string& reply_mess
 
 bool Journal::claim_notice(const std::string& sender, std::int64_t day) {
   std::lock_guard lock(m_);
-  Statement st(db_.get(), "INSERT INTO notices (sender, day, sent_ms) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-               path_);
+  Connection& db = *db_;
+  SyncedCommit synced(db, true);  // the notice is sent next: see "durability"
+  Statement st = db.prepare(kClaimNotice);
   st.bind(1, sender).bind(2, day).bind(3, now_());
   st.step();
-  return sqlite3_changes(db_.get()) == 1;
+  return db.changes() == 1;
 }
 
 std::vector<Record> Journal::in_state(State state, int limit) {
@@ -646,8 +695,8 @@ std::vector<Record> Journal::in_state(State state, int limit) {
     return {};
   }
   std::lock_guard lock(m_);
-  Statement st(db_.get(), select("WHERE state = ?1 ORDER BY updated_ms DESC, rowid DESC LIMIT ?2"), path_);
-  st.bind(1, to_string(state)).bind(2, std::int64_t{limit});
+  Statement st = db_->prepare(kInState);
+  st.bind_static(1, to_string(state)).bind(2, std::int64_t{limit});
   return read_all(st);
 }
 
@@ -656,9 +705,7 @@ std::vector<Record> Journal::uncertain(int limit) {
     return {};
   }
   std::lock_guard lock(m_);
-  Statement st(db_.get(),
-               select("WHERE state = 'skipped' AND reason LIKE ?1 ORDER BY updated_ms DESC, rowid DESC LIMIT ?2"),
-               path_);
+  Statement st = db_->prepare(kUncertain);
   st.bind(1, std::string(kUncertainReason) + "%").bind(2, std::int64_t{limit});
   return read_all(st);
 }
@@ -669,7 +716,7 @@ std::map<State, std::int64_t> Journal::counts_by_state() {
     counts[s] = 0;
   }
   std::lock_guard lock(m_);
-  Statement st(db_.get(), "SELECT state, COUNT(*) FROM messages GROUP BY state", path_);
+  Statement st = db_->prepare(kCountsByState);
   while (st.step()) {
     if (auto s = parse_state(column_text(st.get(), 0))) {
       counts[*s] = sqlite3_column_int64(st.get(), 1);

@@ -6,8 +6,19 @@
 // knows where each message stands. This is the only place in Raven with SQL.
 //
 // Storage: one SQLite file in WAL mode (readers never block the writer),
-// synchronous=FULL (see journal.cpp for why not NORMAL), schema versioned with
-// PRAGMA user_version and upgraded by ordered migrations at open.
+// schema versioned with PRAGMA user_version and upgraded by ordered
+// migrations at open. Each statement is compiled once per Journal and reused.
+//
+// Durability: every commit survives a crash of the process (SIGKILL
+// included). Across a power loss or an OS crash, the commits the reply
+// protocol relies on survive too: begin_sending (sending), every transition
+// to sending or sent or out of sending, and claim_notice; each returns only
+// after an fsync of the WAL, which also makes every earlier commit durable.
+// The other commits (seen, answering, done, skipped or failed from seen or
+// answering, failures, budgets) are not synced and a power loss may undo
+// the newest of them; journal.cpp ("durability") explains, state by state,
+// why Raven still does the right thing then. Commits are lost newest first,
+// never out of order.
 //
 // Threading: one Journal per process, shared by all workers. Every member is
 // thread-safe (one internal mutex around one connection). Several processes
@@ -16,9 +27,14 @@
 // of failing at once. transition() is one conditional UPDATE, so of two
 // racers exactly one moves a message.
 //
-// Blocking: every member does disk I/O (an fsync per write) and may wait up
-// to Config::busy_timeout for another process's lock; call them from worker
+// Blocking: every member does disk I/O (the synced writes above an fsync,
+// under the mutex, so other threads wait for it) and may wait up to
+// Config::busy_timeout for another process's lock; call them from worker
 // threads, never from a latency-sensitive loop.
+//
+// Read-only: open_read_only() (for `raven status`) neither creates, nor
+// migrates, nor writes the file, and takes no write lock; its writing
+// members throw raven::Error (fatal).
 //
 // Errors: the constructor throws raven::Error (fatal) when the file cannot be
 // opened, is not a database or has a newer schema. Other members throw
@@ -43,9 +59,11 @@
 #include "store/config.hpp"
 #include "store/state.hpp"
 
-struct sqlite3;
-
 namespace raven::store {
+
+namespace sqlite {
+class Connection;
+}
 
 // Wall-clock time in Unix milliseconds. Injected so tests control timestamps.
 using WallClock = std::function<std::int64_t()>;
@@ -121,11 +139,29 @@ class Journal {
   static int schema_version() noexcept;
 
   // Opens (creating the parent directories and the file if needed), sets WAL,
-  // busy_timeout, synchronous=FULL, foreign_keys=ON, and applies pending
+  // busy_timeout, synchronous=NORMAL (FULL around the synced commits; see
+  // Durability above), foreign_keys=ON, and applies pending
   // migrations in one IMMEDIATE transaction. Throws raven::Error (fatal) on
   // any failure, std::invalid_argument if config.validate() reports problems.
   // Blocks on disk I/O and, during migration, on other writers.
   explicit Journal(const Config& config, WallClock now = system_now_ms);
+
+  // Opens an existing journal to read it (SQLITE_OPEN_READONLY): creates no
+  // directory and no file, sets no mode, applies no migration, so it works
+  // while `raven run` writes (WAL: a reader does not wait for a writer's
+  // transaction, nor makes the writer wait) and never
+  // upgrades a file behind the operator's back. A file of an older schema
+  // (version 1 or later) is read as it is; a member that needs columns the
+  // file lacks throws raven::Error (fatal) naming the file's version and
+  // saying that `raven run` upgrades it. Throws raven::Error (fatal) if the
+  // file is missing, not a database, of schema version 0 (no journal tables)
+  // or newer than schema_version(); std::invalid_argument if
+  // config.validate() reports problems. Writing members of the result throw
+  // raven::Error (fatal). Blocks on disk I/O. (Returned as a prvalue: a
+  // Journal is neither copyable nor movable; write
+  // `auto journal = Journal::open_read_only(config);`.)
+  static Journal open_read_only(const Config& config, WallClock now = system_now_ms);
+
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -145,7 +181,8 @@ class Journal {
   // writing `fields` in the same UPDATE. Returns false (and changes nothing)
   // if the row is missing or in another state — e.g. another worker or
   // instance got there first. Throws std::invalid_argument if some from -> to
-  // is not is_legal_transition() or `from` is empty.
+  // is not is_legal_transition() or `from` is empty. Synced (see Durability)
+  // when `to` is sending or sent or `from` contains sending.
   bool transition(const Key& key, std::span<const State> from, State to, const Fields& fields = {});
   bool transition(const Key& key, std::initializer_list<State> from, State to, const Fields& fields = {}) {
     return transition(key, std::span<const State>(from.begin(), from.size()), to, fields);
@@ -158,6 +195,8 @@ class Journal {
   // one mail delivered twice (even to two workers at once, or two processes)
   // or met again after a UIDVALIDITY change. Not claimed and no answered_as:
   // the row is missing or not in a `from` state (someone got there first).
+  // Synced: the claim is on disk before this returns, so before the reply
+  // can leave.
   SendClaim begin_sending(const Key& key, std::span<const State> from, const std::string& reply_message_id);
   SendClaim begin_sending(const Key& key, std::initializer_list<State> from, const std::string& reply_message_id) {
     return begin_sending(key, std::span<const State>(from.begin(), from.size()), reply_message_id);
@@ -206,7 +245,7 @@ class Journal {
   std::optional<std::int64_t> reply_sent_at(const std::string& reply_message_id);
   // Records that the over-budget notice went to `sender` on `day` (days
   // since the Unix epoch, UTC). True the first time only: at most one
-  // notice per sender per day, across restarts and processes.
+  // notice per sender per day, across restarts and processes. Synced.
   bool claim_notice(const std::string& sender, std::int64_t day);
 
   // At most `limit` rows in `state`, most recently updated first.
@@ -219,12 +258,14 @@ class Journal {
   std::map<State, std::int64_t> counts_by_state();
 
  private:
-  struct Closer {
-    void operator()(sqlite3* db) const noexcept;
-  };
+  enum class Access { read_write, read_only };
+  Journal(const Config& config, WallClock now, Access access);
+  void open_read_write_connection(const Config& config);
+  void open_read_only_connection(const Config& config);
 
   std::mutex m_;
-  std::unique_ptr<sqlite3, Closer> db_;
+  // The connection and its compiled statements; guarded by m_.
+  std::unique_ptr<sqlite::Connection> db_;
   WallClock now_;
   std::string path_;  // for error messages
 };

@@ -13,50 +13,14 @@
 #include <string>
 #include <thread>
 
+#include "store/journal_test_support.hpp"
+
 namespace raven::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-class JournalTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "raven-store-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-    config_.path = (dir_ / "sub" / "dir" / "journal.db").string();
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  WallClock clock() {
-    return [this] { return now_.load(); };
-  }
-
-  // Reads one integer with a raw connection, as another tool would.
-  std::int64_t raw_int(const char* sql) const {
-    sqlite3* db = nullptr;
-    EXPECT_EQ(sqlite3_open(config_.path.c_str(), &db), SQLITE_OK);
-    sqlite3_stmt* st = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &st, nullptr), SQLITE_OK);
-    std::int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-  }
-  void raw_exec(const char* sql) const {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(config_.path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-  }
-
-  fs::path dir_;
-  Config config_;
-  std::atomic<std::int64_t> now_{1'700'000'000'000};
-};
+class JournalTest : public JournalFixture {};
 
 const Key kKey{"INBOX", 7, 42};
 
