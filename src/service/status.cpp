@@ -330,9 +330,13 @@ int status(const config::Config& config, std::ostream& out, std::ostream& err, S
           << "\n";
       return kStatusUnreadable;
     }
-    if (exists) {
+    // An empty file is SQLite's empty database: a journal with nothing in
+    // it yet (made but never written, e.g. by `touch`), not an error.
+    const bool empty = exists && std::filesystem::file_size(path, ec) == 0 && !ec;
+    if (exists && !empty) {
       snapshot = read_journal(config.state);
     } else {
+      snapshot.exists = exists;
       snapshot.counts = zero_counts();
     }
   } catch (const std::exception& e) {
