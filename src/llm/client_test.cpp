@@ -184,7 +184,7 @@ TEST_F(LlmClient, CheckListsModelsWithTheKeyAndCostsNoTokens) {
 TEST_F(LlmClient, CheckOfAServerThatIsDownIsTransient) {
   Config c;
   {
-    LlmStandin s({});
+    LlmStandin s;
     c = config_for(s);
   }  // stopped: its port refuses connections now
   Client client(c, logger_, clock_);
