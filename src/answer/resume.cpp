@@ -33,6 +33,7 @@ std::optional<Outcome> Worker::resume(const store::Record& record, bool seen_fla
 // State sending: Raven stopped between recording `sending` and recording
 // `sent`, so nobody knows whether the server took the reply.
 std::optional<Outcome> Worker::settle_uncertain(const store::Record& record, std::stop_token abort) {
+  if (is_notice(record)) return settle_notice(record);  // never resent, never "answered" (notice.cpp)
   const imap::Uid uid = record.key.uid;
   const std::string reply_id = record.reply_message_id.value_or("");
   if (!reply_id.empty() && reply_in_copies(reply_id, abort)) {

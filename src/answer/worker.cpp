@@ -1,10 +1,11 @@
 // Worker: the session, the dispatch of one UID, and the happy path (see
 // worker.hpp). Recovery is in resume.cpp, delivery in deliver.cpp, the ways a
-// message ends otherwise (skip, fail, retry) in endings.cpp.
+// message ends otherwise (skip, fail, retry) in endings.cpp, the journal's
+// part in the policy (fast replies, budgets, tokens) in budget.cpp and the
+// over-budget notice in notice.cpp.
 #include "answer/worker.hpp"
 
 #include "answer/flags.hpp"
-#include "answer/user_turn.hpp"
 #include "message/address.hpp"
 #include "message/message_id.hpp"
 #include "message/parse.hpp"
@@ -152,10 +153,13 @@ Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
 
 Outcome Worker::answer(imap::Uid uid, const message::Request& request, std::stop_token abort) {
   const auto started = deps_.clock.now();
+  // One reading of the wall clock for the fast-reply rule and the budgets' day.
+  const std::int64_t now_ms = deps_.wall_clock();
   if (deps_.policy) {
     // Loops (RFC 3834), who may ask, authenticity — before any token is spent.
     // The envelope sender comes from the delivery's Return-Path.
-    const policy::Decision decision = policy::decide(request, std::nullopt, *deps_.policy, deps_.filter);
+    const policy::Decision decision =
+        policy::decide(request, std::nullopt, *deps_.policy, deps_.filter, history_of(request, now_ms));
     if (!decision.answered()) return skip(uid, decision.code + ": " + decision.sentence, &request);
   } else {
     // Who may ask: the exact allow-list on parsed addresses (the SEARCH was
@@ -173,11 +177,12 @@ Outcome Worker::answer(imap::Uid uid, const message::Request& request, std::stop
   for (const store::Record& other : deps_.journal.find_by_message_id(request.message_id)) {
     if (other.key != *key_ && answered_or_maybe(other)) return duplicate(uid, other);
   }
+  // Budgets (rule 4), after the duplicate check: a copy of an answered mail
+  // is not over budget, it is answered already.
+  if (auto outcome = within_budget(uid, request, now_ms, abort)) return *outcome;
   deps_.journal.transition(*key_, {store::State::seen}, store::State::answering);
 
-  const llm::Conversation conversation =
-      llm::converse(llm_, llm::make_request(llm_.config(), render_user_turn(request)), tools_for(request),
-                    log_.with({{"uid", uid}}), abort);
+  const llm::Conversation conversation = ask_llm(uid, request, abort);
   const llm::ChatResponse& chat = conversation.response;
   if (chat.content.empty()) {
     throw Error(ErrorKind::permanent, "llm: empty answer (finish_reason " + chat.finish_reason + ")");

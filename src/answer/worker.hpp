@@ -3,9 +3,11 @@
 // For each UID it owns (the tracker says so), in order (DESIGN.md "Data flow"):
 //   journal: where does this message stand? → FETCH (FLAGS, RFC822.SIZE,
 //   BODYSTRUCTURE, BODY.PEEK[HEADER]) → choose the text part → FETCH
-//   BODY.PEEK[section]<0.N> (never attachments) → parse → allow-list on the
-//   parsed From and Reply-To → LLM (with tool rounds: llm/tool_loop.hpp) →
-//   compose → journal `sending` → deliver
+//   BODY.PEEK[section]<0.N> (never attachments) → parse → policy (loops,
+//   who may ask, authenticity; or only the allow-list on the parsed From and
+//   Reply-To) → duplicates → budgets (budget.cpp) → LLM (with tool rounds:
+//   llm/tool_loop.hpp; its tokens journaled) → compose → journal `sending` →
+//   deliver
 //   (send: SMTP, then APPEND a copy to Sent; draft: APPEND to Drafts) →
 //   journal `sent` → UID STORE +FLAGS (\Seen \Answered) → journal `done`.
 // Nothing is marked \Seen before its reply is accepted by the SMTP server (or
@@ -26,8 +28,8 @@
 //
 // Outcomes:
 //  - answered: flagged \Seen \Answered.
-//  - skipped (sender not allowed, Reply-To not allowed, no text, a duplicate,
-//    uncertain, already \Seen): \Seen + answer.skipped_keyword (duplicates
+//  - skipped (a policy rule, no text, a duplicate, over budget, uncertain,
+//    already \Seen): \Seen + answer.skipped_keyword (duplicates
 //    of an answered mail get \Seen \Answered; nothing when it was already
 //    \Seen: someone else handled it), reason logged and journaled.
 //  - retry_later (network, LLM 5xx/timeout, SMTP 4xx): left unseen; the
@@ -41,6 +43,17 @@
 //    up): \Seen + answer.failed_keyword, reason logged and journaled.
 //  - fatal (SMTP credentials or certificate rejected): the message is left
 //    as it is (back to `seen`) and on_fatal is called, so the service stops.
+//
+// Over budget with policy.limits.notice set (notice.cpp): the message is
+// skipped, and once per sender per UTC day (Journal::claim_notice) the fixed
+// notice goes out instead, without any LLM call, as a reply composed like
+// the LLM's (threading headers, Auto-Submitted: auto-replied) and through
+// the same journal states and deliver(): seen → answering (the skip reason
+// recorded) → sending (begin_sending, with the notice's own derived
+// Message-ID) → skipped. So it counts against the reply budgets like a reply,
+// a fast automatic answer to it is `fast-reply`, and it is never sent twice:
+// a crash or an unknown SMTP outcome while sending it ends in skipped, never
+// in a resend; a notice that failed is not tried again that day.
 //
 // Ownership: each Worker owns its IMAP session, SMTP session and LLM client
 // (one connection of each per worker, DESIGN.md); it borrows the rest, which
@@ -96,9 +109,10 @@ struct Dependencies {
   // `tools` field. Each sender is offered Registry::allowed_for(its address).
   const tool::Registry* tools = nullptr;
   // Should a message be answered at all (loop rules, who may ask,
-  // authenticity): policy::decide() runs before any LLM call, and a skip is
-  // journaled with its reason code. nullptr: only the allow-list (filter)
-  // on From and Reply-To is checked.
+  // authenticity, budgets): policy::decide() and policy::check_budgets()
+  // run before any LLM call, and a skip is journaled with its reason code.
+  // nullptr: only the allow-list (filter) on From and Reply-To is checked,
+  // and no budget (origins and tokens are journaled all the same).
   const policy::Config* policy = nullptr;
 };
 
@@ -131,6 +145,22 @@ class Worker {
   std::optional<Outcome> settle_uncertain(const store::Record& record, std::stop_token abort);
   bool reply_in_copies(const std::string& reply_message_id, std::stop_token abort);
   Outcome duplicate(imap::Uid uid, const store::Record& original);
+
+  // Budgets (budget.cpp): the journal's facts for the policy, the origin and
+  // usage of a message, and the LLM conversation with its tokens counted.
+  policy::History history_of(const message::Request& request, std::int64_t now_ms);
+  std::optional<Outcome> within_budget(imap::Uid uid, const message::Request& request, std::int64_t now_ms,
+                                       std::stop_token abort);
+  llm::Conversation ask_llm(imap::Uid uid, const message::Request& request, std::stop_token abort);
+  void count_tokens(imap::Uid uid, std::uint64_t tokens);
+
+  // The over-budget notice (notice.cpp).
+  Outcome over_budget(imap::Uid uid, const message::Request& request, const policy::Decision& decision,
+                      std::int64_t now_ms, std::stop_token abort);
+  std::string notice_message_id(const store::Key& key, const std::string& message_id) const;
+  bool is_notice(const store::Record& record) const;
+  Outcome settle_notice(const store::Record& record);
+  Outcome end_notice(imap::Uid uid, const std::string& reason, const message::Request* request);
 
   // Delivery (deliver.cpp): SMTP + Sent copy, or a draft. On return the reply
   // is out; on an exception the journal says seen (retry), skipped

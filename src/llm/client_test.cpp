@@ -178,7 +178,8 @@ TEST_F(LlmClient, CheckListsModelsWithTheKeyAndCostsNoTokens) {
   json log = s.requests();
   ASSERT_EQ(log.size(), 2u);  // GET /models only: no chat request, no tokens
   EXPECT_EQ(log[0]["outcome"], "models") << log;
-  EXPECT_EQ(log[1]["outcome"], "401") << log;
+  EXPECT_EQ(log[1]["auth"], "bad") << log;
+  for (const auto& entry : log) EXPECT_EQ(entry["method"], "GET") << entry;
 }
 
 TEST_F(LlmClient, CheckOfAServerThatIsDownIsTransient) {

@@ -1,5 +1,6 @@
 #include "policy/policy.hpp"
 
+#include <algorithm>
 #include <array>
 #include <initializer_list>
 #include <utility>
@@ -153,7 +154,26 @@ std::optional<std::string> addressed_as(const message::Request& request, const C
   return std::nullopt;
 }
 
+// "12 s", "3 min 20 s": how long ago our reply went out, for the evidence.
+std::string age_text(std::int64_t ms) {
+  if (ms < 0) return "in the future by our clock (it went back)";
+  const std::int64_t s = ms / 1000;
+  if (s < 60) return std::to_string(s) + " s ago";
+  if (s < 3600) return std::to_string(s / 60) + " min " + std::to_string(s % 60) + " s ago";
+  return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min ago";
+}
+
 }  // namespace
+
+std::vector<std::string> answered_ids(const message::Request& request) {
+  std::vector<std::string> ids;
+  auto add = [&](const std::string& id) {
+    if (!id.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  };
+  add(request.in_reply_to);
+  for (const std::string& id : request.references) add(id);
+  return ids;
+}
 
 Problems Config::validate() const {
   Problems problems;
@@ -185,8 +205,12 @@ std::string_view rule_of(std::string_view c) noexcept {
   for (std::string_view loop :
        {code::empty_envelope_sender, code::own_address, code::mailing_list, code::auto_submitted,
         code::precedence_bulk, code::auto_response_suppress, code::system_sender, code::delivery_report,
-        code::x_autoreply, code::x_loop, code::not_addressed}) {
+        code::x_autoreply, code::x_loop, code::fast_reply, code::not_addressed}) {
     if (c == loop) return "loops (RFC 3834)";
+  }
+  for (std::string_view budget : {code::over_budget_sender, code::over_budget_thread, code::over_budget_day,
+                                  code::over_budget_tokens}) {
+    if (c == budget) return "budgets (policy.limits)";
   }
   if (c == code::no_sender || c == code::sender_not_allowed || c == code::reply_to_not_allowed) {
     return "who may ask (filter.senders)";
@@ -200,7 +224,7 @@ std::string_view to_string(Decision::Verdict verdict) noexcept {
 }
 
 Decision decide(const message::Request& request, const std::optional<std::string>& envelope_sender,
-                const Config& config, const filter::Filter& allow) {
+                const Config& config, const filter::Filter& allow, const History& history) {
   Verdicts v;
   const std::optional<std::string> sender = resolve_envelope(request, envelope_sender, v);
   for (const message::Address& a : request.from_all) v.note("From: " + show(a.address));
@@ -304,6 +328,21 @@ Decision decide(const message::Request& request, const std::optional<std::string
   });
   if (hit) {
     return v.skip(code::x_loop, "The message has already passed through Raven (X-Loop).", "matched: " + *hit);
+  }
+
+  // A reply to our own reply within a minute: an automaton (see kFastReplyMs).
+  if (!history.looked_up) {
+    if (!answered_ids(request).empty()) v.note("fast reply: not checked (it depends on the journal)");
+  } else if (history.our_reply) {
+    const std::string line =
+        "answers our reply " + show(*history.our_reply) + ", sent " + age_text(history.our_reply_age_ms);
+    if (history.our_reply_age_ms < kFastReplyMs) {
+      return v.skip(code::fast_reply,
+                    "The message answers one of our own replies less than a minute after it was sent; people "
+                    "do not answer that fast, automatons do.",
+                    "matched: " + line);
+    }
+    v.note(line);
   }
 
   if (config.require_addressed) {

@@ -13,13 +13,20 @@
 //     vacation: null envelope sender, our own address as sender, mailing-list
 //     fields (RFC 2369, RFC 2919), Auto-Submitted (RFC 3834 §5), Precedence,
 //     X-Auto-Response-Suppress, system senders, delivery reports (RFC 6522),
-//     X-Autoreply/X-Autorespond, X-Loop, and "one of our addresses must be a
+//     X-Autoreply/X-Autorespond, X-Loop, a fast reply to one of our own
+//     replies (kFastReplyMs below), and "one of our addresses must be a
 //     recipient";
 //  2. who may ask: every From mailbox and every Reply-To must be allowed;
 //  3. authenticity (authentication.hpp): with authentication.require, our
 //     border server's Authentication-Results must prove every From domain.
-// Not here yet: "a reply to one of our own recent Message-IDs" and budgets
-// (rule 4), which need the journal; Config::limits holds the budgets' settings.
+// Rule 4, budgets, is check_budgets() in budget.hpp; the worker runs it after
+// decide() (and after its duplicate check); Config::limits holds its settings.
+//
+// Two rules need the journal, and policy stays pure: the caller looks the
+// facts up and passes them in. For rule 1's fast reply that is History (when
+// our own replies named in In-Reply-To or References went out); for rule 4,
+// budget.hpp's Usage. `raven check` has no journal: it passes no History, and
+// the evidence says the fast-reply rule was not checked.
 //
 // Rule 3 runs after rule 2. Either order keeps a forged From from ever
 // reaching the LLM or a tool (both skip); this one gives the more useful
@@ -32,8 +39,10 @@
 // never change once released (the journal stores them):
 //   empty-envelope-sender, own-address, mailing-list, auto-submitted,
 //   precedence-bulk, auto-response-suppress, system-sender, delivery-report,
-//   x-autoreply, x-loop, not-addressed, no-sender, sender-not-allowed,
-//   reply-to-not-allowed, not-authenticated; "answer" when none matched.
+//   x-autoreply, x-loop, fast-reply, not-addressed, no-sender,
+//   sender-not-allowed, reply-to-not-allowed, not-authenticated; then
+//   check_budgets(): over-budget-sender, over-budget-thread, over-budget-day,
+//   over-budget-tokens; "answer" when none matched.
 #pragma once
 
 #include <cstddef>
@@ -59,7 +68,7 @@ struct Limits {
   std::uint64_t tokens_per_day = 0;              // LLM tokens (prompt + completion) per day
   // A fixed short text sent, without any LLM call, at most once per sender
   // per day when a message is skipped for a budget; "" sends nothing.
-  std::string notice;
+  std::string notice{};
 
   // True if any budget is set.
   bool limited() const noexcept {
@@ -110,11 +119,17 @@ inline constexpr std::string_view no_sender = "no-sender";
 inline constexpr std::string_view sender_not_allowed = "sender-not-allowed";
 inline constexpr std::string_view reply_to_not_allowed = "reply-to-not-allowed";
 inline constexpr std::string_view not_authenticated = "not-authenticated";
+inline constexpr std::string_view fast_reply = "fast-reply";
+inline constexpr std::string_view over_budget_sender = "over-budget-sender";
+inline constexpr std::string_view over_budget_thread = "over-budget-thread";
+inline constexpr std::string_view over_budget_day = "over-budget-day";
+inline constexpr std::string_view over_budget_tokens = "over-budget-tokens";
 }  // namespace code
 
 // The rule a reason code belongs to, for people: "loops (RFC 3834)",
 // "who may ask (filter.senders)", "authenticity (policy.authentication)",
-// "none" for "answer"; "unknown" for a code not listed above.
+// "budgets (policy.limits)", "none" for "answer"; "unknown" for a code not
+// listed above.
 std::string_view rule_of(std::string_view code) noexcept;
 
 struct Decision {
@@ -134,14 +149,41 @@ struct Decision {
 
 std::string_view to_string(Decision::Verdict verdict) noexcept;
 
+// Rule 1's "reply to one of our own Message-IDs sent less than a minute ago
+// by an automaton": people do not answer within a minute; automatons do
+// (vacation notices that ignore Auto-Submitted, ticket systems, another
+// mail robot).
+inline constexpr std::int64_t kFastReplyMs = 60'000;
+
+// The Message-IDs this message answers: In-Reply-To, then References,
+// without duplicates or empty ones. The caller looks each up in the journal
+// (store::Journal::reply_sent_at) to fill History.
+std::vector<std::string> answered_ids(const message::Request& request);
+
+// What the journal knows about the message's ancestors that decide() cannot
+// read from the message itself.
+struct History {
+  // False: not looked up (raven check has no journal); the fast-reply rule
+  // is not applied and the evidence says so.
+  bool looked_up = false;
+  // The most recent of our own replies (or over-budget notices) among
+  // answered_ids(): its Message-ID, and how long before now it was committed
+  // to (journal state sending), in ms of the caller's wall clock; a negative
+  // age (the clock went back) counts as fast. Unset: none of them is ours.
+  std::optional<std::string> our_reply{};
+  std::int64_t our_reply_age_ms = 0;
+};
+
 // Decides whether `request` should be answered.
 // `envelope_sender`: the SMTP MAIL FROM as delivered ("" is the null sender
 // "<>"; "<a@b>" and "a@b" both accepted); nullopt to take it from the first
 // (topmost) Return-Path field, and when there is none the rule on the empty
-// sender cannot match. `config` must have passed validate().
+// sender cannot match. `config` must have passed validate(). `history`:
+// what the journal says about our replies this message answers (default:
+// not looked up). Budgets are not checked here (check_budgets()).
 // Pure: CPU only, no I/O, never blocks; borrows its arguments for the call;
 // any thread. Never throws (except std::bad_alloc).
 Decision decide(const message::Request& request, const std::optional<std::string>& envelope_sender,
-                const Config& config, const filter::Filter& allow);
+                const Config& config, const filter::Filter& allow, const History& history = {});
 
 }  // namespace raven::policy

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "message/parse.hpp"
 
 namespace raven::policy {
@@ -250,9 +252,64 @@ TEST(Policy, Authenticity) {
   for (const std::string& line : d.evidence) EXPECT_FALSE(line.starts_with("authentication:")) << line;
 }
 
+// Rule 1's fast reply: the journal's answer comes in as History.
+History ours(std::int64_t age_ms, std::string id = "raven-1@example.com") {
+  return History{.looked_up = true, .our_reply = std::move(id), .our_reply_age_ms = age_ms};
+}
+
+TEST(Policy, AnsweredIds) {
+  EXPECT_TRUE(answered_ids(parse("")).empty());
+  EXPECT_EQ(answered_ids(parse("In-Reply-To: <b@x>\r\nReferences: <a@x> <b@x>\r\n")),
+            (std::vector<std::string>{"b@x", "a@x"}));
+}
+
+TEST(Policy, FastReplyToOurOwnReply) {
+  const auto r = parse("In-Reply-To: <raven-1@example.com>\r\n");
+  const auto decide_with = [&](const History& h) {
+    return decide(r, "alice@example.org", config(), anyone(), h);
+  };
+  Decision d = decide_with(ours(12'000));
+  EXPECT_EQ(d.code, code::fast_reply);
+  EXPECT_NE(d.sentence.find("less than a minute"), std::string::npos) << d.sentence;
+  EXPECT_EQ(d.evidence.back(), "matched: answers our reply <raven-1@example.com>, sent 12 s ago");
+  EXPECT_EQ(rule_of(d.code), "loops (RFC 3834)");
+  // The edge: 59.999 s is fast, a minute is not.
+  EXPECT_EQ(decide_with(ours(kFastReplyMs - 1)).code, code::fast_reply);
+  d = decide_with(ours(kFastReplyMs));
+  EXPECT_EQ(d.code, code::answer);
+  EXPECT_TRUE(std::find(d.evidence.begin(), d.evidence.end(),
+                        "answers our reply <raven-1@example.com>, sent 1 min 0 s ago") != d.evidence.end());
+  // A negative age (the clock went back) counts as fast.
+  EXPECT_EQ(decide_with(ours(-5'000)).code, code::fast_reply);
+  // Looked up, none of ours: nothing to say.
+  d = decide_with(History{.looked_up = true});
+  EXPECT_EQ(d.code, code::answer);
+  for (const std::string& line : d.evidence) EXPECT_FALSE(line.starts_with("fast reply")) << line;
+  // Not looked up (raven check): answered, and the evidence says it was not checked.
+  d = decide_with(History{});
+  EXPECT_EQ(d.code, code::answer);
+  EXPECT_TRUE(std::find(d.evidence.begin(), d.evidence.end(),
+                        "fast reply: not checked (it depends on the journal)") != d.evidence.end());
+  // A message that answers nothing has nothing to check.
+  d = run(parse(""));
+  for (const std::string& line : d.evidence) EXPECT_FALSE(line.starts_with("fast reply")) << line;
+}
+
+TEST(Policy, FastReplyComesAfterXLoopAndBeforeTheRecipientRule) {
+  const auto looped = parse("X-Loop: raven@example.com\r\n");
+  EXPECT_EQ(decide(looped, "alice@example.org", config(), anyone(), ours(1'000)).code, code::x_loop);
+  const auto elsewhere = parse("", "Alice <alice@example.org>", "carol@example.org");
+  EXPECT_EQ(decide(elsewhere, "alice@example.org", config(), anyone(), ours(1'000)).code, code::fast_reply);
+}
+
 TEST(Policy, RuleOfEveryCode) {
   EXPECT_EQ(rule_of(code::answer), "none");
   EXPECT_EQ(rule_of(code::x_loop), "loops (RFC 3834)");
+  EXPECT_EQ(rule_of(code::fast_reply), "loops (RFC 3834)");
+  for (std::string_view c : {code::over_budget_sender, code::over_budget_thread, code::over_budget_day,
+                             code::over_budget_tokens}) {
+    EXPECT_EQ(rule_of(c), "budgets (policy.limits)") << c;
+  }
   EXPECT_EQ(rule_of(code::not_addressed), "loops (RFC 3834)");
   EXPECT_EQ(rule_of(code::reply_to_not_allowed), "who may ask (filter.senders)");
   EXPECT_EQ(rule_of(code::not_authenticated), "authenticity (policy.authentication)");

@@ -5,10 +5,10 @@
 // the journal. The crash recovery cases put the journal row in the state a
 // crash would have left (sent, sending) and let the worker meet it again.
 // The tool cases (AnswerToolTest) let the stand-in call a real script
-// (testdata/lookup_order.sh) through a tool::Registry.
+// (testdata/lookup_order.sh) through a tool::Registry. The fixture is in
+// answer_fixture.hpp; the policy cases that need the journal (budgets,
+// notices, fast replies) are in answer_policy_test.cpp.
 #include <gtest/gtest.h>
-
-#include <signal.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -16,146 +16,17 @@
 #include <iostream>
 #include <regex>
 
-#include "answer/worker.hpp"
-#include "common/clock.hpp"
-#include "fixture/dovecot.hpp"
-#include "fixture/net.hpp"
-#include "llm_standin.hpp"
-#include "message/init.hpp"
+#include "answer_fixture.hpp"
 #include "message/message_id.hpp"
 #include "message/parse.hpp"
-#include "smtp_sink.hpp"
-#include "store/journal.hpp"
-#include "tool/registry.hpp"
 
 namespace raven::answer {
 namespace {
 
 using namespace std::chrono_literals;
 
-class AnswerTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    signal(SIGPIPE, SIG_IGN);
-    message::init();
-  }
-
-  static store::Config journal_config(const testing::TempDir& dir) {
-    store::Config c;
-    c.path = dir.path() + "/journal.db";
-    return c;
-  }
-
-  AnswerTest()
-      : queue(4),
-        filter(filter::Config{{"alice@example.com", "@example.org"}, ""}),
-        journal(journal_config(state_dir)) {
-    config.from = "Raven Desk <raven@example.test>";
-    config.retry_initial = 10ms;
-    config.retry_max = 20ms;
-    llm_config.base_url = llm.base_url();
-    llm_config.model = "standin";
-    llm_config.system_prompt = "You answer email.";
-    llm_config.timeout = 3s;
-    llm_config.max_retries = 0;
-  }
-
-  std::unique_ptr<Worker> make_worker() {
-    return std::make_unique<Worker>(config, dovecot.imap_config(), llm_config, sink.smtp_config(),
-                                    Dependencies{.tracker = tracker,
-                                                 .retries = retries,
-                                                 .queue = queue,
-                                                 .filter = filter,
-                                                 .journal = journal,
-                                                 .clock = clock,
-                                                 .logger = log::Logger({log::Level::warn, log::Format::text}),
-                                                 .on_fatal = [this](const Error&) { ++fatals; },
-                                                 .crash_point = {},
-                                                 .wall_clock = [this] { return store::system_now_ms() + wall_offset_ms; },
-                                                 .tools = tools,
-                                                 .policy = policy},
-                                    1);
-  }
-
-  // Lets the next attempt of every retry come due (the journal's times are
-  // wall-clock; this moves the worker's view of the wall clock on).
-  void later() { wall_offset_ms += 3'600'000; }
-
-  std::uint32_t uidvalidity() {
-    auto s = imap::Session::connect(dovecot.imap_config());
-    return s.select("INBOX").uidvalidity;
-  }
-  store::Key key(imap::Uid uid) { return {"INBOX", uidvalidity(), uid}; }
-  store::State state(imap::Uid uid) {
-    auto r = journal.get(key(uid));
-    EXPECT_TRUE(r.has_value()) << "no journal row for uid " << uid;
-    return r ? r->state : store::State::seen;
-  }
-  // Leaves uid's row where a crash at that step would have: sending (SMTP
-  // outcome unknown) or sent (flags missing).
-  void crashed_in(imap::Uid uid, store::State where, const std::string& message_id) {
-    const store::Key k = key(uid);
-    journal.record_seen(k, message_id);
-    ASSERT_TRUE(journal.transition(k, {store::State::seen}, store::State::answering));
-    ASSERT_TRUE(
-        journal.begin_sending(k, {store::State::answering}, message::derive_reply_message_id(message_id, "example.test"))
-            .claimed);
-    if (where == store::State::sent) {
-      ASSERT_TRUE(journal.transition(k, {store::State::sending}, store::State::sent));
-    }
-  }
-
-  Outcome process(Worker& w, imap::Uid uid) {
-    EXPECT_TRUE(tracker.try_acquire(uid));
-    return w.process(uid, {});
-  }
-
-  // Flags of `uid` in `mailbox`, read with a fresh session.
-  std::vector<std::string> flags_of(imap::Uid uid, const std::string& mailbox = "INBOX") {
-    auto s = imap::Session::connect(dovecot.imap_config());
-    s.select(mailbox);
-    imap::FetchItems items;
-    items.flags = true;
-    auto got = s.uid_fetch({uid}, items);
-    return got.empty() ? std::vector<std::string>{} : got.front().flags;
-  }
-  std::uint32_t count(const std::string& mailbox) {
-    auto s = imap::Session::connect(dovecot.imap_config());
-    return s.select(mailbox).exists;
-  }
-  static bool has(const std::vector<std::string>& v, const std::string& x) {
-    return std::find(v.begin(), v.end(), x) != v.end();
-  }
-
-  testing::Dovecot dovecot;
-  testing::SmtpSink sink;
-  testing::LlmStandin llm;
-  Config config;
-  llm::Config llm_config;
-  SystemClock clock;
-  tracker::Tracker tracker;
-  tracker::RetrySchedule retries;
-  BoundedQueue<imap::Uid> queue;
-  filter::Filter filter;
-  testing::TempDir state_dir;
-  store::Journal journal;
-  std::int64_t wall_offset_ms = 0;
-  int fatals = 0;
-  const tool::Registry* tools = nullptr;  // what make_worker() offers the model
-  const policy::Config* policy = nullptr;  // set by the policy tests
-};
-
-const char* kQuestion =
-    "From: Alice Example <alice@example.com>\r\n"
-    "To: raven@example.test\r\n"
-    "Subject: Opening hours\r\n"
-    "Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
-    "Message-ID: <q1@example.com>\r\n"
-    "References: <q0@example.com>\r\n"
-    "MIME-Version: 1.0\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\n"
-    "\r\n"
-    "When are you open on Sundays?\r\n";
+using test::AnswerTest;
+using test::kQuestion;
 
 TEST_F(AnswerTest, AnswersInThreadAndFlagsTheOriginal) {
   llm.set_script(nlohmann::json::array({{{"content", "We are **closed** on Sundays."}}}));

@@ -154,7 +154,7 @@ TEST_F(ServiceTest, RefusedLlmKeyStopsAtStartWithOne) {
                                       "next=stopping"}))
       << log_sink->all();
   EXPECT_EQ(log_sink->all().find("sk-a-wrong-one"), std::string::npos) << "the key reached the log";
-  for (const auto& r : keyed.requests()) EXPECT_EQ(r["outcome"], "401") << "a chat request was made: " << r;
+  for (const auto& r : keyed.requests()) EXPECT_EQ(r["method"], "GET") << "a chat request was made: " << r;
   // The message was not touched: still unseen, nothing sent.
   imap::Session s = imap::Session::connect(config.imap, {});
   s.select("INBOX");
