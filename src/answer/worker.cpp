@@ -5,6 +5,8 @@
 // over-budget notice in notice.cpp.
 #include "answer/worker.hpp"
 
+#include <algorithm>
+
 #include "answer/flags.hpp"
 #include "message/address.hpp"
 #include "message/message_id.hpp"
@@ -66,6 +68,7 @@ imap::Session& Worker::imap_session(std::stop_token abort) {
                                                 {"next", "relying on Message-IDs"}});
     }
     uidvalidity_ = status.uidvalidity;
+    known_below_ = status.uidnext;
     imap_.emplace(std::move(s));
   }
   return *imap_;
@@ -103,14 +106,22 @@ Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
 
   imap::FetchItems first;
   first.flags = first.size = first.bodystructure = first.header = true;
+  // This session may not know the UID yet: intake saw it arrive on its own
+  // connection, and a server answers UID FETCH only for messages it has told
+  // this session about. NOOP collects the pending EXISTS — first, for a UID
+  // newer than any this session knows (one round trip instead of an empty
+  // FETCH, the NOOP and the FETCH again), else only if the FETCH is empty.
+  bool nooped = false;
+  if (uid >= known_below_) {
+    imap.noop();
+    nooped = true;
+  }
   auto fetched = imap.uid_fetch({uid}, first);
-  if (fetched.empty()) {
-    // This session may not know the UID yet: intake saw it arrive on its own
-    // connection, and a server answers UID FETCH only for messages it has
-    // told this session about. NOOP collects the pending EXISTS.
+  if (fetched.empty() && !nooped) {
     imap.noop();
     fetched = imap.uid_fetch({uid}, first);
   }
+  if (!fetched.empty()) known_below_ = std::max(known_below_, uid + 1);
   if (fetched.empty()) {
     log_.info("message gone", {{"uid", uid}, {"next", "nothing to do"}});
     if (record) {

@@ -185,6 +185,10 @@ class Worker {
   std::optional<smtp::Session> smtp_;
   std::optional<imap::Session> imap_;
   std::uint32_t uidvalidity_ = 0;     // of the selected mailbox in imap_
+  // UIDs below this are known to imap_ (UIDNEXT at SELECT, then one past the
+  // highest UID fetched): a newer one was announced to intake's session, not
+  // this one, so a NOOP must collect the EXISTS before the FETCH can see it.
+  imap::Uid known_below_ = 0;
   std::optional<store::Key> key_;     // the message in hand, once its session is up
 };
 
