@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include "config/fd.hpp"
+#include "common/unique_fd.hpp"
 #include "config/report.hpp"
 #include "config/sections.hpp"
 #include "config/yaml_reader.hpp"
@@ -135,7 +135,7 @@ Config load_file(const std::string& path, const LoadOptions& options) {
   const auto cannot_read = [&](const std::string& why) {
     return ConfigError({Located{"", 0, "cannot read " + path + ": " + why, {}}});
   };
-  detail::Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd.valid()) throw cannot_read(std::system_category().message(errno));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw cannot_read(std::system_category().message(errno));

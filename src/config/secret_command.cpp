@@ -1,29 +1,24 @@
 // password_command: run a program, take its stdout as the secret.
 //
-// Why this shape: posix_spawnp, not fork+exec, because the loading thread may
-// not be the only one; a process group of its own so that a timeout kills
-// what the command started too (`sh -c "sleep 30"` leaves sleep holding the
-// pipe otherwise); stdin /dev/null so a command that prompts fails instead of
-// hanging; SIGPIPE reset to default because Raven ignores it process-wide
-// (DESIGN.md pitfall) and ignored dispositions survive exec.
-#include <fcntl.h>
+// Why this shape: a raven::ChildProcess (common/child_process.hpp), so
+// posix_spawnp in a process group of its own, stdin /dev/null so that a
+// command that prompts fails instead of hanging, other fds closed and signal
+// dispositions reset. The policy is this file's: the output bounds, and at the
+// deadline SIGKILL to the whole group at once (`sh -c "sleep 30"` leaves sleep
+// holding the pipe otherwise), with no grace: a secret command has nothing to
+// clean up.
 #include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <cstring>
 #include <system_error>
 #include <thread>
 
-#include "config/fd.hpp"
+#include "common/child_process.hpp"
 #include "config/secrets.hpp"
 #include "log/log.hpp"
-
-extern char** environ;
 
 namespace raven::config::detail {
 namespace {
@@ -33,47 +28,6 @@ using Clock = std::chrono::steady_clock;
 // Enough of stderr for its first line; the rest is drained and dropped.
 constexpr std::size_t kMaxStderrBytes = 4096;
 constexpr std::size_t kMaxStderrLine = 200;
-
-std::string reason(int error) {
-  return std::system_category().message(error);
-}
-
-struct Pipe {
-  Fd read;
-  Fd write;
-};
-
-bool make_pipe(Pipe& p) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
-  p.read.reset(fds[0]);
-  p.write.reset(fds[1]);
-  return true;
-}
-
-class FileActions {
- public:
-  FileActions() { ::posix_spawn_file_actions_init(&actions_); }
-  ~FileActions() { ::posix_spawn_file_actions_destroy(&actions_); }
-  FileActions(const FileActions&) = delete;
-  FileActions& operator=(const FileActions&) = delete;
-  posix_spawn_file_actions_t* get() { return &actions_; }
-
- private:
-  posix_spawn_file_actions_t actions_{};
-};
-
-class SpawnAttributes {
- public:
-  SpawnAttributes() { ::posix_spawnattr_init(&attributes_); }
-  ~SpawnAttributes() { ::posix_spawnattr_destroy(&attributes_); }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-  posix_spawnattr_t* get() { return &attributes_; }
-
- private:
-  posix_spawnattr_t attributes_{};
-};
 
 // The first line of stderr, trimmed, printable, bounded, and withheld if it
 // repeats any line of stdout (which is the secret).
@@ -112,11 +66,11 @@ struct Outcome {
   std::string err;
   bool timed_out = false;
   bool too_much = false;
-  int status = 0;
+  ExitStatus status;
 };
 
 // Reads both pipes until EOF, the deadline, or too much stdout.
-void drain(Fd& out_fd, Fd& err_fd, Clock::time_point deadline, Outcome& o) {
+void drain(UniqueFd& out_fd, UniqueFd& err_fd, Clock::time_point deadline, Outcome& o) {
   char buffer[4096];
   while (out_fd.valid() || err_fd.valid()) {
     const int wait = remaining_ms(deadline);
@@ -132,7 +86,7 @@ void drain(Fd& out_fd, Fd& err_fd, Clock::time_point deadline, Outcome& o) {
     }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      Fd& fd = i == 0 ? out_fd : err_fd;
+      UniqueFd& fd = i == 0 ? out_fd : err_fd;
       const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n <= 0) {
@@ -153,22 +107,14 @@ void drain(Fd& out_fd, Fd& err_fd, Clock::time_point deadline, Outcome& o) {
   }
 }
 
-// Waits for `pid` until the deadline; false if it is still running.
-bool wait_until(pid_t pid, Clock::time_point deadline, int& status) {
-  for (;;) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return true;
-    if (r < 0 && errno != EINTR) return true;  // not our child any more: nothing to wait for
+// Waits for the child until the deadline; false if it is still running.
+bool wait_until(ChildProcess& child, Clock::time_point deadline, ExitStatus& status) {
+  while (!child.has_exited()) {
     if (Clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-}
-
-void kill_and_reap(pid_t pid, int& status) {
-  ::kill(-pid, SIGKILL);  // the group: whatever the command started
-  ::kill(pid, SIGKILL);
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  status = child.reap();
+  return true;
 }
 
 }  // namespace
@@ -185,44 +131,30 @@ SecretResult run_secret_command(const std::vector<std::string>& argv, std::chron
   Pipe out;
   Pipe err;
   if (!make_pipe(out) || !make_pipe(err))
-    return {std::nullopt, "cannot run " + program + ": " + reason(errno)};
+    return {std::nullopt, "cannot run " + program + ": " + std::system_category().message(errno)};
 
-  FileActions actions;
-  ::posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(actions.get(), out.write.get(), STDOUT_FILENO);
-  ::posix_spawn_file_actions_adddup2(actions.get(), err.write.get(), STDERR_FILENO);
-  if (!cwd.empty()) ::posix_spawn_file_actions_addchdir_np(actions.get(), cwd.c_str());
-
-  SpawnAttributes attributes;
-  sigset_t empty;
-  sigset_t defaults;
-  sigemptyset(&empty);
-  sigemptyset(&defaults);
-  for (int sig : {SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2})
-    sigaddset(&defaults, sig);
-  ::posix_spawnattr_setflags(attributes.get(),
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  ::posix_spawnattr_setpgroup(attributes.get(), 0);
-  ::posix_spawnattr_setsigmask(attributes.get(), &empty);
-  ::posix_spawnattr_setsigdefault(attributes.get(), &defaults);
-
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
+  SpawnOptions options;
+  options.program = argv[0];
+  options.search_path = true;
+  options.argv = argv;
+  options.working_dir = cwd;
+  options.stdout_fd = out.write.get();
+  options.stderr_fd = err.write.get();
 
   const auto deadline = Clock::now() + timeout;
-  pid_t pid = 0;
-  const int spawn_error =
-      ::posix_spawnp(&pid, argv[0].c_str(), actions.get(), attributes.get(), args.data(), environ);
-  if (spawn_error != 0) return {std::nullopt, "cannot run " + program + ": " + reason(spawn_error)};
+  ChildProcess child;
+  if (const std::error_code error = child.spawn(options))
+    return {std::nullopt, "cannot run " + program + ": " + error.message()};
   out.write.reset();
   err.write.reset();
 
   Outcome o;
   drain(out.read, err.read, deadline, o);
-  if (!o.timed_out && !o.too_much && !wait_until(pid, deadline, o.status)) o.timed_out = true;
-  if (o.timed_out || o.too_much) kill_and_reap(pid, o.status);
+  if (!o.timed_out && !o.too_much && !wait_until(child, deadline, o.status)) o.timed_out = true;
+  if (o.timed_out || o.too_much) {
+    child.kill();  // the group: whatever the command started
+    child.reap();
+  }
 
   if (o.timed_out) {
     return {std::nullopt,
@@ -232,14 +164,16 @@ SecretResult run_secret_command(const std::vector<std::string>& argv, std::chron
 
   const std::string detail = first_line(o.err, o.out);
   const std::string suffix = detail.empty() ? "" : ": " + detail;
-  if (WIFSIGNALED(o.status)) {
-    const int sig = WTERMSIG(o.status);
+  if (o.status.signal) {
+    const int sig = *o.status.signal;
     const char* name = ::sigabbrev_np(sig);
     return {std::nullopt, "was killed by signal " + std::to_string(sig) +
                               (name != nullptr ? " (SIG" + std::string(name) + ")" : "") + suffix};
   }
-  if (!WIFEXITED(o.status) || WEXITSTATUS(o.status) != 0) {
-    return {std::nullopt, "exited with status " + std::to_string(WEXITSTATUS(o.status)) + suffix};
+  // A status lost to another reaper (SIGCHLD ignored) counts as an exit 0:
+  // the output is what is judged.
+  if (o.status.code.value_or(0) != 0) {
+    return {std::nullopt, "exited with status " + std::to_string(*o.status.code) + suffix};
   }
   strip_one_newline(o.out);
   if (o.out.empty()) return {std::nullopt, "printed nothing" + suffix};

@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <system_error>
 
-#include "config/fd.hpp"
+#include "common/unique_fd.hpp"
 #include "config/secrets.hpp"
 
 namespace raven::config::detail {
@@ -26,7 +26,7 @@ void strip_one_newline(std::string& s) {
 SecretResult read_secret_file(const std::string& path) {
   // O_NONBLOCK: opening a FIFO by mistake must not hang start-up; the
   // regular-file check below then rejects it.
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd.valid()) return {std::nullopt, "cannot read " + path + ": " + reason(errno)};
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return {std::nullopt, "cannot read " + path + ": " + reason(errno)};

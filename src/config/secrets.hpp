@@ -37,7 +37,8 @@ SecretResult read_secret_file(const std::string& path);
 
 // Runs argv[0] (looked up in PATH by posix_spawnp, no shell) with argv, in
 // working directory `cwd` (the config file's directory) and a process group of
-// its own. stdin is /dev/null; stdout (at most kMaxSecretBytes) is the secret;
+// its own (raven::ChildProcess: other fds closed, signal dispositions reset).
+// stdin is /dev/null; stdout (at most kMaxSecretBytes) is the secret;
 // the first line of stderr explains a failure. After `timeout` the whole
 // process group is killed with SIGKILL. Fails on a spawn error, a timeout, a
 // non-zero exit or a signal, too much output, or empty output.

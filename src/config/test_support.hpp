@@ -3,46 +3,20 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "common/test_support.hpp"
 #include "config/config.hpp"
 
 namespace raven::config::testing {
 
-class TempDir {
+// A temporary directory named raven-config-XXXXXX (common/test_support.hpp).
+class TempDir : public raven::test::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "raven-config-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-
-  // Writes `content` to `name` inside the directory; returns the full path.
-  std::string write(const std::string& name, const std::string& content, bool executable = false) const {
-    const auto p = path_ / name;
-    std::ofstream(p, std::ios::binary) << content;
-    if (executable) ::chmod(p.c_str(), 0700);
-    return p.string();
-  }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : raven::test::TempDir("raven-config") {}
 };
 
 inline Environment env_of(std::map<std::string, std::string, std::less<>> vars) {

@@ -21,12 +21,12 @@
 #include <stop_token>
 
 #include "common/text.hpp"
+#include "common/unique_fd.hpp"
 #include "imap/arguments.hpp"
 #include "imap/session_impl.hpp"
 #include "imap/stream_guard.hpp"
 #include "imap/tcp_connect.hpp"
 #include "imap/tls_verify.hpp"
-#include "imap/unique_fd.hpp"
 
 namespace raven::imap {
 namespace {

@@ -20,8 +20,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/unique_fd.hpp"
 #include "imap/session_impl.hpp"
-#include "imap/unique_fd.hpp"
 
 namespace raven::imap {
 namespace {

@@ -11,7 +11,7 @@
 #include <string>
 #include <thread>
 
-#include "imap/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 namespace raven::imap {
 namespace {

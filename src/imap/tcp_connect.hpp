@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string>
 
-#include "imap/unique_fd.hpp"
+#include "common/unique_fd.hpp"
 
 namespace raven::imap {
 

@@ -5,10 +5,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +15,8 @@
 #include <csignal>
 #include <cstdint>
 #include <system_error>
+
+#include "common/child_process.hpp"
 
 namespace raven::tool {
 namespace {
@@ -30,71 +30,10 @@ constexpr auto kDrainAfterExit = std::chrono::seconds(1);
 constexpr int kExitPollMs = 10;
 constexpr std::size_t kReadChunk = std::size_t{64} << 10;
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) reset(std::exchange(other.fd_, -1));
-    return *this;
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const noexcept { return fd_; }
-  bool valid() const noexcept { return fd_ >= 0; }
-  void reset(int fd = -1) noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-struct Pipe {
-  Fd read;
-  Fd write;
-};
-
-// Both ends close-on-exec: the child gets its end through dup2 only.
-bool make_pipe(Pipe& p) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
-  p.read.reset(fds[0]);
-  p.write.reset(fds[1]);
-  return true;
-}
-
 bool set_nonblocking(int fd) {
   const int flags = ::fcntl(fd, F_GETFL);
   return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
 }
-
-class FileActions {
- public:
-  FileActions() { ::posix_spawn_file_actions_init(&actions_); }
-  ~FileActions() { ::posix_spawn_file_actions_destroy(&actions_); }
-  FileActions(const FileActions&) = delete;
-  FileActions& operator=(const FileActions&) = delete;
-  posix_spawn_file_actions_t* get() { return &actions_; }
-
- private:
-  posix_spawn_file_actions_t actions_{};
-};
-
-class SpawnAttributes {
- public:
-  SpawnAttributes() { ::posix_spawnattr_init(&attributes_); }
-  ~SpawnAttributes() { ::posix_spawnattr_destroy(&attributes_); }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-  posix_spawnattr_t* get() { return &attributes_; }
-
- private:
-  posix_spawnattr_t attributes_{};
-};
 
 // write() to a pipe whose reader is gone raises SIGPIPE, which would kill a
 // process that has not ignored it (Raven does; a test binary may not). Block
@@ -131,14 +70,6 @@ std::string reason(int error) {
   return std::system_category().message(error);
 }
 
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (auto& s : strings) out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
 // One running child and the loop that feeds and drains it.
 class Child {
  public:
@@ -153,8 +84,7 @@ class Child {
   void stop_tool(Stop why, Clock::time_point now) {
     if (r_.stopped != Stop::none) return;
     r_.stopped = why;
-    ::kill(-pid_, SIGTERM);
-    kill_at_ = now + options_.grace;
+    child_.terminate(options_.grace, now);
   }
   void on_stdout(const char* data, std::size_t n, Clock::time_point now);
   void on_stderr(const char* data, std::size_t n);
@@ -165,12 +95,11 @@ class Child {
   const RunOptions& options_;
   Result& r_;
   Pipe in_, out_, err_;
-  Fd pidfd_;
-  pid_t pid_ = -1;
+  ChildProcess child_;
+  UniqueFd pidfd_;
   std::string input_;
   std::size_t input_offset_ = 0;
   Clock::time_point started_{};
-  std::optional<Clock::time_point> kill_at_;
   std::optional<Clock::time_point> exited_at_;
 };
 
@@ -185,43 +114,18 @@ bool Child::spawn(const Tool& tool, const Invocation& invocation, const std::vec
     return false;
   }
 
-  FileActions actions;
-  if (feeds_stdin)
-    ::posix_spawn_file_actions_adddup2(actions.get(), in_.read.get(), STDIN_FILENO);
-  else
-    ::posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(actions.get(), out_.write.get(), STDOUT_FILENO);
-  ::posix_spawn_file_actions_adddup2(actions.get(), err_.write.get(), STDERR_FILENO);
-  if (!spec_.working_dir.empty() && spec_.sandbox == Sandbox::none)
-    ::posix_spawn_file_actions_addchdir_np(actions.get(), spec_.working_dir.c_str());
-  // Whatever another thread opened without O_CLOEXEC does not leak either.
-  ::posix_spawn_file_actions_addclosefrom_np(actions.get(), STDERR_FILENO + 1);
-
-  SpawnAttributes attributes;
-  sigset_t empty;
-  sigset_t all;
-  sigemptyset(&empty);
-  sigfillset(&all);
-  sigdelset(&all, SIGKILL);
-  sigdelset(&all, SIGSTOP);
-  ::posix_spawnattr_setflags(attributes.get(),
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  ::posix_spawnattr_setpgroup(attributes.get(), 0);
-  ::posix_spawnattr_setsigmask(attributes.get(), &empty);
-  // Ignored dispositions survive exec (Raven ignores SIGPIPE): reset them all.
-  ::posix_spawnattr_setsigdefault(attributes.get(), &all);
-
-  std::vector<std::string> argv = spawn_argv(tool, invocation);
-  std::vector<std::string> envp_strings = env;
-  const auto args = c_strings(argv);
-  const auto envp = c_strings(envp_strings);
-  const std::string path = spec_.sandbox == Sandbox::bwrap ? std::string(kBwrapPath) : tool.program();
+  SpawnOptions launch;
+  launch.program = spec_.sandbox == Sandbox::bwrap ? std::string(kBwrapPath) : tool.program();
+  launch.argv = spawn_argv(tool, invocation);
+  launch.env = env;
+  if (spec_.sandbox == Sandbox::none) launch.working_dir = spec_.working_dir;  // bwrap binds and enters it
+  if (feeds_stdin) launch.stdin_fd = in_.read.get();
+  launch.stdout_fd = out_.write.get();
+  launch.stderr_fd = err_.write.get();
 
   started_ = Clock::now();
-  const int error =
-      ::posix_spawn(&pid_, path.c_str(), actions.get(), attributes.get(), args.data(), envp.data());
-  if (error != 0) {
-    r_.error = "could not be started: " + reason(error);
+  if (const std::error_code error = child_.spawn(launch)) {
+    r_.error = "could not be started: " + error.message();
     return false;
   }
   in_.read.reset();
@@ -232,7 +136,7 @@ bool Child::spawn(const Tool& tool, const Invocation& invocation, const std::vec
   // A pidfd wakes poll() when the child exits; without one (old kernels)
   // the loop looks every kExitPollMs.
   // (syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C" for C++.)
-  pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
+  pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, child_.pid(), 0)));
   return true;
 }
 
@@ -271,20 +175,11 @@ void Child::feed_stdin() {
 // nobody else can take, so killing its group first is race-free: whatever
 // the program left behind in its group goes with it.
 bool Child::check_exit(Clock::time_point now) {
-  siginfo_t info{};
-  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
-    if (info.si_pid != pid_) return false;  // still running
-    ::kill(-pid_, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFEXITED(status)) r_.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) r_.signal = WTERMSIG(status);
-  } else if (errno != ECHILD) {
-    return false;  // EINTR: look again
-  }
-  // ECHILD: someone else reaped it (SIGCHLD set to SIG_IGN, or a waitpid(-1)
-  // elsewhere); its status is lost, and its pid no longer safe to signal.
+  if (!child_.has_exited()) return false;
+  child_.signal_group(SIGKILL);  // nothing if someone else reaped it: its pid is no longer safe
+  const ExitStatus status = child_.reap();
+  r_.exit_code = status.code;
+  r_.signal = status.signal;
   r_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_);
   exited_at_ = now;
   in_.write.reset();
@@ -294,7 +189,7 @@ bool Child::check_exit(Clock::time_point now) {
 
 void Child::supervise(std::stop_token stop) {
   // A stop request wakes poll() through this eventfd (DESIGN.md, "Concurrency").
-  Fd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   std::stop_callback on_stop(stop, [&wake] {
     const std::uint64_t one = 1;
     if (wake.valid()) (void)!::write(wake.get(), &one, sizeof one);
@@ -312,10 +207,7 @@ void Child::supervise(std::stop_token stop) {
     } else {
       if (now >= deadline) stop_tool(Stop::timeout, now);
       if (!wake.valid() && stop.stop_requested()) stop_tool(Stop::cancelled, now);
-      if (kill_at_ && now >= *kill_at_) {
-        ::kill(-pid_, SIGKILL);
-        kill_at_.reset();
-      }
+      child_.escalate(now);
     }
 
     enum { kOut, kErr, kIn, kExit, kWake, kCount };
@@ -330,8 +222,9 @@ void Child::supervise(std::stop_token stop) {
     if (exited_at_) {
       wait_ms = ms_until(*exited_at_ + kDrainAfterExit, now);
     } else {
-      wait_ms = ms_until(kill_at_ ? *kill_at_ : deadline, now);
-      if (r_.stopped != Stop::none && !kill_at_) wait_ms = 1000;  // SIGKILL sent: only the exit is awaited
+      const auto kill_at = child_.kill_due();
+      wait_ms = ms_until(kill_at ? *kill_at : deadline, now);
+      if (r_.stopped != Stop::none && !kill_at) wait_ms = 1000;  // SIGKILL sent: only the exit is awaited
       if (!pidfd_.valid() || !wake.valid()) wait_ms = std::min(wait_ms, kExitPollMs);
     }
     const int ready = ::poll(fds.data(), fds.size(), wait_ms);
@@ -339,7 +232,7 @@ void Child::supervise(std::stop_token stop) {
       if (errno == EINTR) continue;
       // Cannot wait any more: stop the tool and wait for it blocking.
       if (!exited_at_) {
-        ::kill(-pid_, SIGKILL);
+        child_.signal_group(SIGKILL);
         while (!check_exit(Clock::now())) ::usleep(1000);
       }
       break;
@@ -347,7 +240,7 @@ void Child::supervise(std::stop_token stop) {
     now = Clock::now();
     for (const int i : {kOut, kErr}) {
       if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      Fd& fd = i == kOut ? out_.read : err_.read;
+      UniqueFd& fd = i == kOut ? out_.read : err_.read;
       const ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n <= 0) {

@@ -3,7 +3,8 @@
 // Why each choice (DESIGN.md, "Limits on everything"; docs/tools.md):
 //  - posix_spawn of the program resolved at load (never posix_spawnp, never a
 //    shell), in a process group of its own, so that a timeout or a stop
-//    reaches whatever the tool started too;
+//    reaches whatever the tool started too (raven::ChildProcess,
+//    common/child_process.hpp);
 //  - an environment of exactly: the tool's env, PATH (env's or
 //    kDefaultPath), RAVEN_SENDER, RAVEN_MESSAGE_ID, RAVEN_SUBJECT (control
 //    characters replaced by spaces, at most 998 bytes). Raven's own

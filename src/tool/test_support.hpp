@@ -3,46 +3,19 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "common/test_support.hpp"
 #include "tool/config.hpp"
 
 namespace raven::tool::testing {
 
-class TempDir {
+// A temporary directory named raven-tool-XXXXXX (common/test_support.hpp).
+class TempDir : public raven::test::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "raven-tool-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-
-  // Writes `content` to `name` inside the directory (mode 0700 if
-  // executable, else 0600); returns the full path.
-  std::string write(const std::string& name, const std::string& content, bool executable = false) const {
-    const auto p = path_ / name;
-    std::ofstream(p, std::ios::binary) << content;
-    ::chmod(p.c_str(), executable ? 0700 : 0600);
-    return p.string();
-  }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : raven::test::TempDir("raven-tool") {}
 };
 
 // A valid tool running `command`, with one required string parameter `x`.
