@@ -49,11 +49,26 @@ TEST_F(AnswerTest, AnswersInThreadAndFlagsTheOriginal) {
   EXPECT_NE(sent[0].raw.find("text/plain"), std::string::npos);
   EXPECT_NE(sent[0].raw.find("text/html"), std::string::npos);
   EXPECT_NE(reply.text.find("closed"), std::string::npos);
+  // The To header, not only the envelope, names the asker; the HTML part is
+  // the model's Markdown rendered.
+  ASSERT_EQ(reply.to.size(), 1u);
+  EXPECT_EQ(reply.to[0].address, "alice@example.com");
+  EXPECT_NE(sent[0].raw.find("<strong>closed</strong>"), std::string::npos) << sent[0].raw;
 
   auto flags = flags_of(1);
   EXPECT_TRUE(has(flags, "\\Seen")) << ::testing::PrintToString(flags);
   EXPECT_TRUE(has(flags, "\\Answered"));
   EXPECT_EQ(count("Sent"), 1u);
+  {
+    // The copy in Sent carries the same Message-ID (what settles an
+    // uncertain send after a crash).
+    auto s = imap::Session::connect(dovecot.imap_config());
+    s.examine("Sent");
+    imap::SearchQuery query;
+    query.unseen = false;
+    query.headers = {{"Message-ID", reply.message_id}};
+    EXPECT_EQ(s.uid_search(query).size(), 1u);
+  }
   EXPECT_FALSE(tracker.held(1));
   auto row = journal.get(key(1));
   ASSERT_TRUE(row);
