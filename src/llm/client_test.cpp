@@ -18,6 +18,7 @@
 #include "common/fake_clock.hpp"
 #include "fixture/tls_material.hpp"
 #include "llm_standin.hpp"
+#include "log/capture_sink.hpp"
 
 namespace raven::llm {
 namespace {
@@ -28,18 +29,7 @@ using testing::LlmStandin;
 using testing::LlmStandinOptions;
 using Steady = std::chrono::steady_clock;
 
-struct Capture : log::Sink {
-  std::mutex m;
-  std::string text;
-  void write_line(std::string_view line) override {
-    std::lock_guard lock(m);
-    text.append(line).push_back('\n');
-  }
-  std::string all() {
-    std::lock_guard lock(m);
-    return text;
-  }
-};
+using Capture = log::CaptureSink;
 
 // The error complete() throws, or a default-constructed marker if it did not.
 struct Outcome {

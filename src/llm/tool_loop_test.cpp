@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/error.hpp"
+#include "log/capture_sink.hpp"
 
 namespace raven::llm {
 namespace {
@@ -16,15 +17,7 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-struct Capture : log::Sink {
-  std::vector<std::string> lines;
-  void write_line(std::string_view line) override { lines.emplace_back(line); }
-  std::string all() const {
-    std::string s;
-    for (const auto& l : lines) s += l + "\n";
-    return s;
-  }
-};
+using Capture = log::CaptureSink;
 
 json definitions(std::initializer_list<const char*> names) {
   json out = json::array();
@@ -321,7 +314,7 @@ TEST_F(LlmToolLoop, LogsEachCallWithArgumentNamesNeverValues) {
   EXPECT_EQ(logged.find("sk-live"), std::string::npos) << logged;
   EXPECT_EQ(logged.find("Secret Road"), std::string::npos) << "tool output is not logged";
   std::string line;
-  for (const auto& l : capture->lines) {
+  for (const auto& l : capture->lines()) {
     if (l.find("msg=\"tool called\"") != std::string::npos) line = l;
   }
   ASSERT_FALSE(line.empty()) << logged;

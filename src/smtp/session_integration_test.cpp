@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "log/capture_sink.hpp"
 #include "smtp/session.hpp"
 #include "support/smtp_sink.hpp"
 
@@ -20,21 +21,7 @@ using testing::SinkBehaviour;
 using testing::SmtpSink;
 using testing::SmtpSinkOptions;
 
-class CapturingSink : public log::Sink {
- public:
-  void write_line(std::string_view line) override {
-    std::lock_guard lock(mutex_);
-    text_ += std::string(line) + "\n";
-  }
-  std::string text() const {
-    std::lock_guard lock(mutex_);
-    return text_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::string text_;
-};
+using log::CaptureSink;
 
 std::string message(std::string_view subject, std::string_view body) {
   return "From: Raven <raven@example.test>\r\n"
@@ -161,7 +148,7 @@ TEST(SmtpSession, WrongPasswordIsFatalAndNeverQuoted) {
   SmtpSink sink(options);
   Config config = sink.smtp_config();
   config.password = "wrong-Pa55-hunter2";
-  auto capture = std::make_shared<CapturingSink>();
+  auto capture = std::make_shared<CaptureSink>();
   Session session(config, log::Logger({log::Level::debug, log::Format::text}, capture));
 
   SubmitResult r = session.submit("", {"alice@example.test"}, message("Auth", "hi\r\n"));
@@ -172,8 +159,8 @@ TEST(SmtpSession, WrongPasswordIsFatalAndNeverQuoted) {
   EXPECT_NE(r.error.find("authentication"), std::string::npos) << r.error;
   EXPECT_EQ(r.error.find("hunter2"), std::string::npos) << r.error;
   EXPECT_EQ(r.smtp_reply.find("hunter2"), std::string::npos);
-  EXPECT_FALSE(capture->text().empty());
-  EXPECT_EQ(capture->text().find("hunter2"), std::string::npos) << capture->text();
+  EXPECT_FALSE(capture->all().empty());
+  EXPECT_EQ(capture->all().find("hunter2"), std::string::npos) << capture->all();
   EXPECT_EQ(sink.message_count(), 0u);
 
   SubmitResult v = session.verify();

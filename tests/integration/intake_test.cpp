@@ -18,6 +18,7 @@
 #include "fixture/dovecot.hpp"
 #include "imap/session.hpp"
 #include "intake/worker.hpp"
+#include "log/capture_sink.hpp"
 #include "log/log.hpp"
 #include "tracker/retry_schedule.hpp"
 #include "tracker/tracker.hpp"
@@ -27,25 +28,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Captures log lines so tests can check what an operator would read.
-struct CaptureSink : log::Sink {
-  std::mutex m;
-  std::vector<std::string> lines;
-  void write_line(std::string_view line) override {
-    std::lock_guard lock(m);
-    lines.emplace_back(line);
-  }
-  bool contains(std::string_view needle) {
-    std::lock_guard lock(m);
-    return std::any_of(lines.begin(), lines.end(), [&](const auto& l) { return l.find(needle) != l.npos; });
-  }
-  std::string all() {
-    std::lock_guard lock(m);
-    std::string out;
-    for (const auto& l : lines) out += l + "\n";
-    return out;
-  }
-};
+using log::CaptureSink;
 
 // Pops UIDs off the queue, optionally slowly, and keeps them owned (as an
 // answer worker does until it has flagged the message).

@@ -16,6 +16,7 @@
 #include "fixture/dovecot.hpp"
 #include "fixture/net.hpp"
 #include "imap/session.hpp"
+#include "log/capture_sink.hpp"
 #include "llm_standin.hpp"
 #include "service/run.hpp"
 #include "smtp_sink.hpp"
@@ -25,27 +26,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Keeps the log lines so tests can check what an operator would read.
-struct CaptureSink : log::Sink {
-  std::mutex m;
-  std::vector<std::string> lines;
-  void write_line(std::string_view line) override {
-    std::lock_guard lock(m);
-    lines.emplace_back(line);
-  }
-  bool contains_all(std::initializer_list<std::string_view> parts) {
-    std::lock_guard lock(m);
-    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
-      return std::all_of(parts.begin(), parts.end(), [&](std::string_view p) { return l.find(p) != l.npos; });
-    });
-  }
-  std::string all() {
-    std::lock_guard lock(m);
-    std::string out;
-    for (const auto& l : lines) out += l + "\n";
-    return out;
-  }
-};
+using log::CaptureSink;
 
 class ServiceTest : public ::testing::Test {
  protected:
