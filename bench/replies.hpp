@@ -30,10 +30,6 @@ struct ReplyCheck {
 ReplyCheck check_replies(const std::string& maildir, const std::vector<SinkWatch::Arrival>& arrivals,
                          const std::vector<std::string>& delivered);
 
-// The unfolded value of the first header field `name` (case-insensitive) of
-// an RFC 5322 message; "" when absent.
-std::string header_value(std::string_view raw, std::string_view name);
-
 // Nearest-rank percentile (p in 0..100) of `values`; 0 when empty.
 double percentile(std::vector<double> values, double p);
 double median(std::vector<double> values);

@@ -14,12 +14,14 @@
 #include <thread>
 
 #include "procfs.hpp"
+#include "support/raven_harness.hpp"
 
 namespace raven::bench {
 namespace {
 
 using namespace std::chrono_literals;
 using Steady = std::chrono::steady_clock;
+using testing::yaml_quoted;
 
 // The stand-in's one answer: what a model writes for a help desk, with a
 // little Markdown, so that Raven renders HTML as it would for a real model.
@@ -33,15 +35,6 @@ std::string read_file(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-std::string yaml_quoted(std::string_view value) {
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
 }
 
 testing::LlmStandinOptions llm_options() {

@@ -40,17 +40,6 @@ void append_file(const std::string& path, const std::string& text) {
   out << text;
 }
 
-// A YAML double-quoted scalar: the paths and passwords of a test are plain,
-// but a stray quote or backslash must not change the document.
-std::string yaml_quoted(std::string_view value) {
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string_view tls_name(imap::Tls tls) {
   switch (tls) {
     case imap::Tls::implicit: return "implicit";
@@ -225,6 +214,15 @@ std::string RavenDaemon::log_tail(std::size_t lines) const {
 }
 
 // ---------------------------------------------------------------------------
+
+std::string yaml_quoted(std::string_view value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
 
 std::string bare_message_id(std::string_view id) {
   std::string s = trim(id);

@@ -113,6 +113,10 @@ class RavenDaemon {
   int starts_ = 0;
 };
 
+// A YAML double-quoted scalar: the paths and passwords of a test are plain,
+// but a stray quote or backslash must not change the document.
+std::string yaml_quoted(std::string_view value);
+
 // A Message-ID without angle brackets and surrounding space, so that ids from
 // headers ("<a@b>"), the journal and make_message() compare equal.
 std::string bare_message_id(std::string_view id);
