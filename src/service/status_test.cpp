@@ -15,6 +15,7 @@
 #include <string>
 
 #include "store/journal.hpp"
+#include "store/journal_test_support.hpp"
 
 namespace raven::service {
 namespace {
@@ -99,10 +100,10 @@ class StatusTest : public ::testing::Test {
     return {code, out.str(), err.str()};
   }
 
-  void raw_exec(const char* sql) const {
+  void raw_exec(const std::string& sql) const {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(config_.state.path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   }
 
@@ -322,11 +323,7 @@ TEST_F(StatusTest, NewerSchemaIsRefused) {
 TEST_F(StatusTest, AnOlderSchemaIsShownAndNotUpgraded) {
   fs::create_directories(fs::path(config_.state.path).parent_path());
   raw_exec(
-      "CREATE TABLE messages (mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
-      " message_id TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
-      " last_error_kind TEXT, last_failure_ms INTEGER, next_attempt_ms INTEGER, reply_message_id TEXT,"
-      " reason TEXT, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
-      " PRIMARY KEY (mailbox, uidvalidity, uid));"
+      std::string(store::kVersionOneMessagesTable) +
       "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, state, created_ms, updated_ms)"
       " VALUES ('INBOX', 1, 1, '<old@x>', 'done', 1, 1);"
       "PRAGMA journal_mode = WAL;"

@@ -21,12 +21,7 @@ class JournalReadOnlyTest : public JournalFixture {
   void write_version_one() {
     fs::create_directories(fs::path(config_.path).parent_path());
     raw_exec(
-        "CREATE TABLE messages (mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
-        " message_id TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error "
-        "TEXT,"
-        " last_error_kind TEXT, last_failure_ms INTEGER, next_attempt_ms INTEGER, reply_message_id TEXT,"
-        " reason TEXT, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
-        " PRIMARY KEY (mailbox, uidvalidity, uid));"
+        std::string(kVersionOneMessagesTable) +
         "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, state, created_ms, updated_ms)"
         " VALUES ('INBOX', 1, 1, '<old@x>', 'done', 1, 1);"
         "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, state, reason, created_ms, updated_ms)"

@@ -451,16 +451,12 @@ TEST_F(JournalTest, AVersionOneFileIsUpgradedWithItsRowsKept) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(config_.path.c_str(), &db), SQLITE_OK);
-    const char* v1 =
-        "CREATE TABLE messages (mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
-        " message_id TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
-        " last_error_kind TEXT, last_failure_ms INTEGER, next_attempt_ms INTEGER, reply_message_id TEXT,"
-        " reason TEXT, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
-        " PRIMARY KEY (mailbox, uidvalidity, uid));"
+    const std::string v1 =
+        std::string(kVersionOneMessagesTable) +
         "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, state, created_ms, updated_ms)"
         " VALUES ('INBOX', 1, 1, '<old@x>', 'done', 1, 1);"
         "PRAGMA user_version = 1;";
-    ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   }
   Journal j(config_, clock());

@@ -16,6 +16,15 @@
 
 namespace raven::store {
 
+// The messages table as schema version 1 created it (before the budgets'
+// columns), for tests of reading and upgrading an old journal.
+inline constexpr const char* kVersionOneMessagesTable =
+    "CREATE TABLE messages (mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
+    " message_id TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,"
+    " last_error_kind TEXT, last_failure_ms INTEGER, next_attempt_ms INTEGER, reply_message_id TEXT,"
+    " reason TEXT, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    " PRIMARY KEY (mailbox, uidvalidity, uid));";
+
 class JournalFixture : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -44,10 +53,10 @@ class JournalFixture : public ::testing::Test {
     sqlite3_close(db);
     return v;
   }
-  void raw_exec(const char* sql) const {
+  void raw_exec(const std::string& sql) const {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(config_.path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
     sqlite3_close(db);
   }
 
