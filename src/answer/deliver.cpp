@@ -48,6 +48,7 @@ std::optional<Outcome> Worker::deliver(imap::Uid uid, const message::Reply& repl
   for (const auto& r : result.rejected) {
     log_.warn("recipient refused", {{"uid", uid}, {"recipient", r.address}, {"code", r.code}, {"reply", r.reply}});
   }
+  steps_.mark("smtp", deps_.clock.now());
   crash_point("after_smtp_accepted");
   if (!config_.sent_mailbox.empty()) {
     try {
@@ -58,6 +59,7 @@ std::optional<Outcome> Worker::deliver(imap::Uid uid, const message::Reply& repl
       log_.warn("sent copy not saved", {{"uid", uid}, {"mailbox", config_.sent_mailbox}, {"error", e.what()}});
     }
   }
+  steps_.mark("sent_copy", deps_.clock.now());
   crash_point("after_sent_copy");
   return std::nullopt;
 }

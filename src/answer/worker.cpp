@@ -77,6 +77,7 @@ imap::Session& Worker::imap_session(std::stop_token abort) {
 Outcome Worker::process(imap::Uid uid, std::stop_token abort) {
   Outcome outcome = Outcome::failed;
   key_.reset();
+  steps_.start(deps_.clock.now());
   try {
     outcome = handle(uid, abort);
   } catch (const Error& e) {
@@ -149,8 +150,11 @@ Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
       }
     }
   }
+  steps_.mark("fetch", deps_.clock.now());
   const message::Request request = message::parse_fetched(msg, limits);
+  steps_.mark("parse", deps_.clock.now());
   if (!record) deps_.journal.record_seen(*key_, request.message_id);
+  steps_.mark("journal", deps_.clock.now());
 
   if (seen_flag) {
     // Read (or handled) since it was dispatched: someone else has it.
@@ -191,9 +195,12 @@ Outcome Worker::answer(imap::Uid uid, const message::Request& request, std::stop
   // Budgets (rule 4), after the duplicate check: a copy of an answered mail
   // is not over budget, it is answered already.
   if (auto outcome = within_budget(uid, request, now_ms, abort)) return *outcome;
+  steps_.mark("policy", deps_.clock.now());
   deps_.journal.transition(*key_, {store::State::seen}, store::State::answering);
+  steps_.mark("journal", deps_.clock.now());
 
   const llm::Conversation conversation = ask_llm(uid, request, abort);
+  steps_.mark("llm", deps_.clock.now());
   const llm::ChatResponse& chat = conversation.response;
   if (chat.content.empty()) {
     throw Error(ErrorKind::permanent, "llm: empty answer (finish_reason " + chat.finish_reason + ")");
@@ -208,8 +215,10 @@ Outcome Worker::answer(imap::Uid uid, const message::Request& request, std::stop
     options.message_id = message::derive_reply_message_id(request.message_id, reply_domain_);
   }
   const message::Reply reply = message::compose_reply(request, options, chat.content);
+  steps_.mark("compose", deps_.clock.now());
 
   const store::SendClaim claim = deps_.journal.begin_sending(*key_, {store::State::answering}, reply.message_id);
+  steps_.mark("claim", deps_.clock.now());
   if (!claim.claimed) {
     if (claim.answered_as) return duplicate(uid, *claim.answered_as);
     log_.info("taken by another worker", {{"uid", uid}, {"next", "nothing to do"}});
@@ -220,6 +229,7 @@ Outcome Worker::answer(imap::Uid uid, const message::Request& request, std::stop
   if (!deps_.journal.transition(*key_, {store::State::sending}, store::State::sent)) {
     throw Error(ErrorKind::transient, "store: message left state sending unexpectedly");
   }
+  steps_.mark("sent", deps_.clock.now());
   crash_point("after_sent_recorded");
   const Outcome outcome = finish(uid, abort);
   log_.info("answered", {{"uid", uid},
@@ -228,6 +238,11 @@ Outcome Worker::answer(imap::Uid uid, const message::Request& request, std::stop
                          {"tokens", conversation.usage.total_tokens},
                          {"tool_calls", conversation.tool_calls},
                          {"duration", std::chrono::duration_cast<std::chrono::milliseconds>(deps_.clock.now() - started)}});
+  if (log_.enabled(log::Level::debug)) {
+    std::vector<log::Field> fields = steps_.fields();
+    fields.insert(fields.begin(), log::Field("uid", uid));
+    log_.debug("answer steps", std::move(fields));
+  }
   return outcome;
 }
 
@@ -253,7 +268,9 @@ llm::Tools Worker::tools_for(const message::Request& request) const {
 // The reply is out (journal: sent): flags, then done.
 Outcome Worker::finish(imap::Uid uid, std::stop_token abort) {
   flag(uid, kAnsweredFlags, abort);
+  steps_.mark("flags", deps_.clock.now());
   deps_.journal.transition(*key_, {store::State::sent}, store::State::done, {.clear_next_attempt = true});
+  steps_.mark("done", deps_.clock.now());
   return Outcome::answered;
 }
 

@@ -67,6 +67,7 @@
 #include <string>
 
 #include "answer/config.hpp"
+#include "answer/steps.hpp"
 #include "common/bounded_queue.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
@@ -190,6 +191,7 @@ class Worker {
   // this one, so a NOOP must collect the EXISTS before the FETCH can see it.
   imap::Uid known_below_ = 0;
   std::optional<store::Key> key_;     // the message in hand, once its session is up
+  Steps steps_;                       // where its time went (the `answer steps` debug line)
 };
 
 }  // namespace raven::answer

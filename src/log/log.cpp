@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -12,9 +13,12 @@ namespace {
 class StderrSink final : public Sink {
  public:
   void write_line(std::string_view line) override {
+    // One write per line (stderr is unbuffered: fwrite + fputc were two).
+    std::string out;
+    out.reserve(line.size() + 1);
+    out.append(line).push_back('\n');
     std::lock_guard lock(m_);
-    std::fwrite(line.data(), 1, line.size(), stderr);
-    std::fputc('\n', stderr);
+    std::fwrite(out.data(), 1, out.size(), stderr);
     std::fflush(stderr);
   }
 

@@ -69,9 +69,9 @@ class ServiceTest : public ::testing::Test {
     return false;
   }
 
-  std::future<int> start() {
-    return std::async(std::launch::async, [this] {
-      return run(config, log::Logger({log::Level::info, log::Format::text}, log_sink), stop);
+  std::future<int> start(log::Level level = log::Level::info) {
+    return std::async(std::launch::async, [this, level] {
+      return run(config, log::Logger({level, log::Format::text}, log_sink), stop);
     });
   }
 
@@ -100,6 +100,21 @@ TEST_F(ServiceTest, AnswersEachMessageOnceAndStopsWithZero) {
   std::set<std::string> recipients;
   for (const auto& m : sent) recipients.insert(m.rcpt_tos.at(0));
   EXPECT_EQ(recipients.size(), 5u) << "someone got two replies";
+}
+
+// At log.level debug each answered message gets one `answer steps` line:
+// where its time went, step by step (bench/ reads it too).
+TEST_F(ServiceTest, DebugLogSaysWhereEachAnsweredMessagesTimeWent) {
+  auto status = start(log::Level::debug);
+  dovecot.deliver(testing::make_message("user@example.com", "Question", "Hello?"));
+  EXPECT_TRUE(sink.wait_for(1, 30s));
+  stop.request_stop();
+  ASSERT_EQ(status.wait_for(15s), std::future_status::ready);
+  EXPECT_EQ(status.get(), 0);
+  EXPECT_TRUE(log_sink->contains_all({"msg=\"answer steps\"", " uid=1 ", " fetch_us=", " parse_us=", " journal_us=",
+                                      " llm_us=", " compose_us=", " claim_us=", " smtp_us=", " sent_us=",
+                                      " flags_us=", " done_us=", " total_us="}))
+      << log_sink->all();
 }
 
 TEST_F(ServiceTest, WrongSmtpPasswordStopsAtStartWithOne) {
