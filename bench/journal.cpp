@@ -6,9 +6,9 @@
 // servers, so a change to src/store can be judged in seconds.
 //
 // What it runs: for each of N messages, the sequence an answer worker runs on
-// the happy path (src/answer/worker.cpp): get, record_seen,
-// find_by_message_id, seen -> answering, begin_sending, set_origin,
-// add_tokens, sending -> sent, sent -> done. N messages are shared by T
+// the happy path (src/answer/worker.cpp): get, find_by_message_id,
+// begin_answering (insert in answering with the origin), begin_sending (with
+// the tokens), sending -> sent, sent -> done. N messages are shared by T
 // threads on one Journal, as Raven's workers share one. The journal is a
 // fresh file in a temp dir on the disk (TMPDIR, or --dir), so its fsyncs are
 // real; the file system type is printed, with a warning for a RAM disk.
@@ -177,12 +177,9 @@ void one_message(Journal& journal, std::uint32_t uid) {
   const Key key{"INBOX", 1, uid};
   const std::string id = "bench-" + std::to_string(uid) + "@example.com";
   expect(!journal.get(key), "get (new message)");
-  expect(journal.record_seen(key, id).inserted, "record_seen");
   for (const auto& other : journal.find_by_message_id(id)) expect(other.key == key, "find_by_message_id");
-  expect(journal.transition(key, {State::seen}, State::answering), "seen -> answering");
-  expect(journal.begin_sending(key, {State::answering}, "reply-" + id).claimed, "begin_sending");
-  expect(journal.set_origin(key, "alice@example.com", id), "set_origin");
-  expect(journal.add_tokens(key, 321), "add_tokens");
+  expect(journal.begin_answering(key, id, {"alice@example.com", id}), "begin_answering");
+  expect(journal.begin_sending(key, {State::answering}, "reply-" + id, 321).claimed, "begin_sending");
   expect(journal.transition(key, {State::sending}, State::sent), "sending -> sent");
   expect(journal.transition(key, {State::sent}, State::done, {.clear_next_attempt = true}), "sent -> done");
 }

@@ -34,16 +34,14 @@ policy::History Worker::history_of(const message::Request& request, std::int64_t
   return history;
 }
 
-// Records whom the message counts for, then checks the budgets (rule 4).
-// nullopt: within budget, go on. The origin is recorded even without limits,
-// so that limits set later count what came before.
+// Checks the budgets (rule 4). nullopt: within budget, go on. The origin
+// (origin_) is journaled with the row whatever the limits, so that limits set
+// later count what came before: by begin_answering, or by record_if_new().
 std::optional<Outcome> Worker::within_budget(imap::Uid uid, const message::Request& request,
                                              std::int64_t now_ms, std::stop_token abort) {
-  const std::string sender = policy::sender_key(request);
-  const std::string thread = policy::thread_key(request);
-  deps_.journal.set_origin(*key_, sender, thread);
   if (deps_.policy == nullptr || !deps_.policy->limits.limited()) return std::nullopt;
-  const store::Usage used = deps_.journal.usage(sender, thread, policy::utc_day_start_ms(now_ms));
+  const store::Usage used =
+      deps_.journal.usage(origin_.sender, origin_.thread, policy::utc_day_start_ms(now_ms));
   const policy::Decision decision = policy::check_budgets(
       deps_.policy->limits,
       {used.replies_by_sender, used.replies_in_thread, used.replies_total, used.tokens});
@@ -66,7 +64,7 @@ llm::Conversation Worker::ask_llm(imap::Uid uid, const message::Request& request
     llm::Conversation conversation =
         llm::converse(complete, llm::make_request(llm_.config(), render_user_turn(request)),
                       tools_for(request), options, log_.with({{"uid", uid}}), abort);
-    count_tokens(uid, spent);
+    uncounted_tokens_ = spent;  // begin_sending journals them
     return conversation;
   } catch (...) {
     count_tokens(uid, spent);
@@ -78,16 +76,28 @@ llm::Conversation Worker::ask_llm(imap::Uid uid, const message::Request& request
 // tokens again): the day's count is short instead, and the log says so.
 void Worker::count_tokens(imap::Uid uid, std::uint64_t tokens) {
   if (tokens == 0 || !key_) return;
-  const auto n = static_cast<std::int64_t>(
-      std::min<std::uint64_t>(tokens, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
   try {
-    deps_.journal.add_tokens(*key_, n);
+    record_if_new();
+    deps_.journal.add_tokens(*key_, clamp_tokens(tokens));
   } catch (const Error& e) {
     log_.warn("tokens not counted", {{"uid", uid},
                                      {"tokens", tokens},
                                      {"error", e.what()},
                                      {"next", "the day's token count is short by these"}});
   }
+}
+
+// A message parsed but not journaled yet gets its row (state seen, with its
+// origin) before it ends any other way than through begin_answering.
+void Worker::record_if_new() {
+  if (!unrecorded_ || !key_) return;
+  deps_.journal.record_seen(*key_, *unrecorded_, origin_);
+  unrecorded_.reset();
+}
+
+std::int64_t clamp_tokens(std::uint64_t tokens) {
+  return static_cast<std::int64_t>(
+      std::min<std::uint64_t>(tokens, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())));
 }
 
 }  // namespace raven::answer

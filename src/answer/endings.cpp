@@ -27,6 +27,7 @@ Outcome Worker::skip(imap::Uid uid, std::string_view reason, const message::Requ
                         {"from", request ? request->from.address : std::string()},
                         {"next", "marking \\Seen " + config_.skipped_keyword}});
   if (key_) {
+    record_if_new();
     deps_.journal.transition(*key_, {store::State::seen, store::State::answering}, store::State::skipped,
                              {.reason = std::string(reason), .clear_next_attempt = true});
   }
@@ -41,6 +42,7 @@ Outcome Worker::fail(imap::Uid uid, std::string_view reason, ErrorKind kind) {
                                {"next", "marking \\Seen " + config_.failed_keyword}});
   try {
     if (key_) {
+      record_if_new();
       deps_.journal.record_failure(*key_, kind, std::string(reason), std::nullopt);
       // Not from sent: that reply is out, only its flags are missing.
       deps_.journal.transition(*key_, {store::State::seen, store::State::answering, store::State::sending},
@@ -57,7 +59,10 @@ Outcome Worker::retry(imap::Uid uid, const Error& error) {
   if (imap_ && !imap_->usable()) imap_.reset();
   std::optional<store::Record> record;
   try {
-    if (key_) record = deps_.journal.get(*key_);
+    if (key_) {
+      record_if_new();
+      record = deps_.journal.get(*key_);
+    }
   } catch (const Error& e) {
     log_.warn("journal not readable", {{"uid", uid}, {"error", e.what()}});
   }

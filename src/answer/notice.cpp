@@ -51,6 +51,12 @@ bool Worker::is_notice(const store::Record& record) const {
 Outcome Worker::over_budget(imap::Uid uid, const message::Request& request, const policy::Decision& decision,
                             std::int64_t now_ms, std::stop_token abort) {
   const std::string reason = decision.code + ": " + decision.sentence;
+  // The notice counts against the budgets like a reply: its row needs the origin.
+  if (unrecorded_) {
+    record_if_new();
+  } else {
+    deps_.journal.set_origin(*key_, origin_.sender, origin_.thread);
+  }
   const std::string& text = deps_.policy->limits.notice;
   if (text.empty()) return skip(uid, reason, &request);
 

@@ -95,6 +95,7 @@ Outcome Worker::duplicate(imap::Uid uid, const store::Record& original) {
                                  {"message_id", original.message_id},
                                  {"as", describe(original.key)},
                                  {"next", "not answering again"}});
+  record_if_new();
   deps_.journal.transition(*key_, {store::State::seen, store::State::answering}, store::State::skipped,
                            {.reason = "duplicate: Message-ID already answered as " + describe(original.key),
                             .clear_next_attempt = true});

@@ -6,12 +6,14 @@
 #include "answer/worker.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "answer/flags.hpp"
 #include "message/address.hpp"
 #include "message/message_id.hpp"
 #include "message/parse.hpp"
 #include "message/text_part.hpp"
+#include "policy/budget.hpp"
 #include "tool/render.hpp"
 
 namespace raven::answer {
@@ -77,6 +79,8 @@ imap::Session& Worker::imap_session(std::stop_token abort) {
 Outcome Worker::process(imap::Uid uid, std::stop_token abort) {
   Outcome outcome = Outcome::failed;
   key_.reset();
+  unrecorded_.reset();
+  uncounted_tokens_ = 0;
   steps_.start(deps_.clock.now());
   try {
     outcome = handle(uid, abort);
@@ -91,6 +95,8 @@ Outcome Worker::process(imap::Uid uid, std::stop_token abort) {
         break;
     }
   }
+  // The message ended before begin_sending could add its tokens.
+  count_tokens(uid, std::exchange(uncounted_tokens_, 0));
   if (outcome != Outcome::retry_later && outcome != Outcome::waiting) deps_.retries.forget(uid);
   deps_.tracker.release(uid);
   return outcome;
@@ -153,12 +159,13 @@ Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
   steps_.mark("fetch", deps_.clock.now());
   const message::Request request = message::parse_fetched(msg, limits);
   steps_.mark("parse", deps_.clock.now());
-  if (!record) deps_.journal.record_seen(*key_, request.message_id);
-  steps_.mark("journal", deps_.clock.now());
+  origin_ = {policy::sender_key(request), policy::thread_key(request)};
+  if (!record) unrecorded_ = request.message_id;
 
   if (seen_flag) {
     // Read (or handled) since it was dispatched: someone else has it.
     log_.info("already seen", {{"uid", uid}, {"next", "not answering"}});
+    record_if_new();
     deps_.journal.transition(*key_, {store::State::seen, store::State::answering}, store::State::skipped,
                              {.reason = "already \\Seen: read or handled elsewhere", .clear_next_attempt = true});
     return Outcome::skipped;
@@ -196,7 +203,9 @@ Outcome Worker::answer(imap::Uid uid, const message::Request& request, std::stop
   // is not over budget, it is answered already.
   if (auto outcome = within_budget(uid, request, now_ms, abort)) return *outcome;
   steps_.mark("policy", deps_.clock.now());
-  deps_.journal.transition(*key_, {store::State::seen}, store::State::answering);
+  // The result is not checked: begin_sending decides who owns the message.
+  deps_.journal.begin_answering(*key_, request.message_id, origin_);
+  unrecorded_.reset();
   steps_.mark("journal", deps_.clock.now());
 
   const llm::Conversation conversation = ask_llm(uid, request, abort);
@@ -217,7 +226,9 @@ Outcome Worker::answer(imap::Uid uid, const message::Request& request, std::stop
   const message::Reply reply = message::compose_reply(request, options, chat.content);
   steps_.mark("compose", deps_.clock.now());
 
-  const store::SendClaim claim = deps_.journal.begin_sending(*key_, {store::State::answering}, reply.message_id);
+  const store::SendClaim claim = deps_.journal.begin_sending(*key_, {store::State::answering}, reply.message_id,
+                                                             clamp_tokens(uncounted_tokens_));
+  uncounted_tokens_ = 0;
   steps_.mark("claim", deps_.clock.now());
   if (!claim.claimed) {
     if (claim.answered_as) return duplicate(uid, *claim.answered_as);

@@ -120,6 +120,9 @@ struct Dependencies {
 enum class Outcome { answered, skipped, retry_later, waiting, failed, fatal, gone };
 std::string_view to_string(Outcome outcome) noexcept;
 
+// LLM tokens as the journal stores them (int64), saturating.
+std::int64_t clamp_tokens(std::uint64_t tokens);
+
 class Worker {
  public:
   // Throws raven::Error (fatal) if a client cannot be set up (bad config).
@@ -154,6 +157,7 @@ class Worker {
                                        std::stop_token abort);
   llm::Conversation ask_llm(imap::Uid uid, const message::Request& request, std::stop_token abort);
   void count_tokens(imap::Uid uid, std::uint64_t tokens);
+  void record_if_new();
 
   // The over-budget notice (notice.cpp).
   Outcome over_budget(imap::Uid uid, const message::Request& request, const policy::Decision& decision,
@@ -191,6 +195,16 @@ class Worker {
   // this one, so a NOOP must collect the EXISTS before the FETCH can see it.
   imap::Uid known_below_ = 0;
   std::optional<store::Key> key_;     // the message in hand, once its session is up
+  // Its origin (who asked, which thread: what the budgets count), once parsed.
+  store::Origin origin_;
+  // Its Message-ID while it has no row yet: the row is written with the
+  // first state the message reaches — answering on the happy path
+  // (Journal::begin_answering, one commit), or seen by record_if_new()
+  // before any other ending (skip, failure, retry, duplicate, notice).
+  std::optional<std::string> unrecorded_;
+  // Tokens of a finished conversation not journaled yet: begin_sending adds
+  // them in its commit; process() counts them if the message ends before.
+  std::uint64_t uncounted_tokens_ = 0;
   Steps steps_;                       // where its time went (the `answer steps` debug line)
 };
 

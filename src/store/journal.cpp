@@ -121,7 +121,7 @@ constexpr int kVersion = static_cast<int>(kMigrations.size());
 // Every other commit may be lost by a power loss, and what Raven does after
 // the restart is still right (resume() in src/answer/resume.cpp; intake
 // dispatches UNSEEN messages, due_retries() and unfinished()):
-//  - record_seen (seen) and seen -> answering: nothing has left Raven but an
+//  - record_seen (seen), begin_answering and seen -> answering: nothing has left Raven but an
 //    LLM request. The message is still UNSEEN (nothing is flagged before the
 //    reply is accepted or the skip recorded), so intake dispatches it again
 //    and it is answered from the start (the LLM tokens are spent twice).
@@ -264,9 +264,23 @@ constexpr Query kUserVersion{.sql = "PRAGMA user_version", .min_version = 0};
 
 constexpr Query kInsertSeen{.sql =
                                 "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, state, "
-                                "created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, 'seen', ?5, ?5) "
+                                "created_ms, updated_ms, sender, thread) "
+                                "VALUES (?1, ?2, ?3, ?4, 'seen', ?5, ?5, ?6, ?7) "
                                 "ON CONFLICT DO NOTHING",
+                            .min_version = 2,
                             .writes = true};
+// Insert in answering, or seen -> answering; one statement, so the check of
+// the state and the write are one atomic step.
+constexpr Query kBeginAnswering{.sql =
+                                    "INSERT INTO messages (mailbox, uidvalidity, uid, message_id, state, "
+                                    "created_ms, updated_ms, sender, thread) "
+                                    "VALUES (?1, ?2, ?3, ?4, 'answering', ?5, ?5, ?6, ?7) "
+                                    "ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET "
+                                    "state = 'answering', updated_ms = excluded.updated_ms, "
+                                    "sender = excluded.sender, thread = excluded.thread "
+                                    "WHERE state = 'seen'",
+                                .min_version = 2,
+                                .writes = true};
 constexpr Query kByKey{.sql = "WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
                        .prefix = kSelectRecord};
 constexpr Query kByMessageId{.sql = "WHERE message_id = ?1 ORDER BY created_ms, rowid",
@@ -488,14 +502,14 @@ void Journal::open_read_only_connection(const Config& config) {
 
 Journal::~Journal() = default;
 
-SeenResult Journal::record_seen(const Key& key, const std::string& message_id) {
+SeenResult Journal::record_seen(const Key& key, const std::string& message_id, const Origin& origin) {
   std::lock_guard lock(m_);
   Connection& db = *db_;
   auto now = now_();
   bool inserted = false;
   {
     Statement insert = db.prepare(kInsertSeen);
-    bind_key(insert, 1, key).bind(4, message_id).bind(5, now);
+    bind_key(insert, 1, key).bind(4, message_id).bind(5, now).bind(6, origin.sender).bind(7, origin.thread);
     insert.step();
     inserted = db.changes() > 0;
   }
@@ -505,6 +519,15 @@ SeenResult Journal::record_seen(const Key& key, const std::string& message_id) {
     throw Error(ErrorKind::transient, "store: row for " + key.mailbox + " vanished after insert");
   }
   return {read_record(st.get()), inserted};
+}
+
+bool Journal::begin_answering(const Key& key, const std::string& message_id, const Origin& origin) {
+  std::lock_guard lock(m_);
+  Connection& db = *db_;
+  Statement st = db.prepare(kBeginAnswering);
+  bind_key(st, 1, key).bind(4, message_id).bind(5, now_()).bind(6, origin.sender).bind(7, origin.thread);
+  st.step();
+  return db.changes() == 1;
 }
 
 std::optional<Record> Journal::get(const Key& key) {
@@ -560,7 +583,7 @@ std::optional<std::int64_t> Journal::record_failure(const Key& key, ErrorKind ki
 }
 
 SendClaim Journal::begin_sending(const Key& key, std::span<const State> from,
-                                 const std::string& reply_message_id) {
+                                 const std::string& reply_message_id, std::int64_t tokens) {
   check_states(from, State::sending, "begin_sending");
   std::lock_guard lock(m_);
   Connection& db = *db_;
@@ -577,11 +600,22 @@ SendClaim Journal::begin_sending(const Key& key, std::span<const State> from,
     if (!own.step()) return {};
     message_id = column_text(own.get(), 0);
   }
+  if (tokens != 0) {
+    Statement st = db.prepare(kAddTokens);
+    st.bind(1, tokens).bind(2, now_());
+    bind_key(st, 3, key);
+    st.step();
+  }
+  std::optional<Record> answered_as;
   if (!message_id.empty()) {
     Statement other = db.prepare(kAnsweredElsewhere);
     other.bind(1, message_id).bind(5, std::string(kUncertainReason) + "%");
     bind_key(other, 2, key);
-    if (other.step()) return {false, read_record(other.get())};
+    if (other.step()) answered_as = read_record(other.get());
+  }
+  if (answered_as) {
+    tx.commit();  // the tokens
+    return {false, std::move(answered_as)};
   }
   bool claimed = false;
   {

@@ -127,6 +127,14 @@ struct Usage {
   std::int64_t tokens = 0;             // LLM tokens spent since `since_ms`
 };
 
+// Whom a message counts for in the budgets (policy::sender_key and
+// policy::thread_key): the From addr-spec, lower-case, and the thread's root
+// Message-ID. Empty members are stored as empty.
+struct Origin {
+  std::string sender{};
+  std::string thread{};
+};
+
 struct SeenResult {
   Record record;
   bool inserted = false;  // false: the key was already in the journal
@@ -166,9 +174,16 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Records that `key` was seen, in state seen, if it is not in the journal;
-  // either way returns the row as stored. Idempotent.
-  SeenResult record_seen(const Key& key, const std::string& message_id);
+  // Records that `key` was seen, in state seen with its origin, if it is not
+  // in the journal; either way returns the row as stored. Idempotent.
+  SeenResult record_seen(const Key& key, const std::string& message_id, const Origin& origin = {});
+
+  // The happy path's first write, one transaction: inserts `key` in state
+  // answering with its Message-ID and origin, or moves an existing row from
+  // seen to answering and stores the origin. False (nothing changed) if the
+  // row exists in another state. (record_seen + set_origin + seen ->
+  // answering in one commit instead of three; not synced, like them.)
+  bool begin_answering(const Key& key, const std::string& message_id, const Origin& origin);
 
   std::optional<Record> get(const Key& key);
 
@@ -196,10 +211,13 @@ class Journal {
   // or met again after a UIDVALIDITY change. Not claimed and no answered_as:
   // the row is missing or not in a `from` state (someone got there first).
   // Synced: the claim is on disk before this returns, so before the reply
-  // can leave.
-  SendClaim begin_sending(const Key& key, std::span<const State> from, const std::string& reply_message_id);
-  SendClaim begin_sending(const Key& key, std::initializer_list<State> from, const std::string& reply_message_id) {
-    return begin_sending(key, std::span<const State>(from.begin(), from.size()), reply_message_id);
+  // can leave. `tokens` (the LLM tokens the reply cost) are added to the
+  // row in the same transaction, claimed or not, as add_tokens() would.
+  SendClaim begin_sending(const Key& key, std::span<const State> from, const std::string& reply_message_id,
+                          std::int64_t tokens = 0);
+  SendClaim begin_sending(const Key& key, std::initializer_list<State> from, const std::string& reply_message_id,
+                          std::int64_t tokens = 0) {
+    return begin_sending(key, std::span<const State>(from.begin(), from.size()), reply_message_id, tokens);
   }
 
   // Increments attempts and stores the error, its kind, the failure time and

@@ -502,6 +502,64 @@ TEST_F(JournalTest, UsageCountsRepliesCommittedToAndTokens) {
   EXPECT_FALSE(j.set_origin(Key{"INBOX", 1, 99}, "x", "y"));
 }
 
+// The happy path's first write: one statement inserts the row in answering
+// with its origin, or moves a row from seen; a row anywhere else is left alone.
+TEST_F(JournalTest, BeginAnsweringInsertsOrMovesFromSeenOnly) {
+  Journal j(config_, clock());
+  const std::int64_t t0 = now_.load();
+  ASSERT_TRUE(j.begin_answering(kKey, "<a@x>", {"alice@example.com", "<t@x>"}));
+  auto row = j.get(kKey);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->state, State::answering);
+  EXPECT_EQ(row->message_id, "<a@x>");
+  EXPECT_EQ(row->created_ms, t0);
+  EXPECT_FALSE(j.begin_answering(kKey, "<a@x>", {"x@y", ""})) << "answering already";
+
+  const Key retried{"INBOX", 7, 43};
+  j.record_seen(retried, "<b@x>", {"bob@example.com", "<u@x>"});
+  now_ += 1000;
+  ASSERT_TRUE(j.begin_answering(retried, "<other@x>", {"bob@example.com", "<v@x>"}));
+  row = j.get(retried);
+  EXPECT_EQ(row->state, State::answering);
+  EXPECT_EQ(row->message_id, "<b@x>") << "the first Message-ID stays";
+  EXPECT_EQ(row->created_ms, t0);
+  EXPECT_EQ(row->updated_ms, t0 + 1000);
+
+  const Key done{"INBOX", 7, 44};
+  j.record_seen(done, "<c@x>");
+  ASSERT_TRUE(j.transition(done, {State::seen}, State::skipped, {.reason = "policy"}));
+  EXPECT_FALSE(j.begin_answering(done, "<c@x>", {}));
+  EXPECT_EQ(j.get(done)->state, State::skipped);
+
+  // The origin is what the budgets count once a reply is committed to.
+  ASSERT_TRUE(j.begin_sending(kKey, {State::answering}, "<r1@raven>").claimed);
+  ASSERT_TRUE(j.begin_sending(retried, {State::answering}, "<r2@raven>").claimed);
+  EXPECT_EQ(j.usage("alice@example.com", "<t@x>", t0).replies_by_sender, 1);
+  EXPECT_EQ(j.usage("alice@example.com", "<t@x>", t0).replies_in_thread, 1);
+  EXPECT_EQ(j.usage("bob@example.com", "<v@x>", t0).replies_in_thread, 1) << "the newer thread was stored";
+  EXPECT_EQ(j.usage("bob@example.com", "<u@x>", t0).replies_in_thread, 0);
+}
+
+// begin_sending adds the conversation's tokens in its own commit, also when
+// the claim is refused (the tokens were spent all the same).
+TEST_F(JournalTest, BeginSendingAddsTheTokensClaimedOrNot) {
+  Journal j(config_, clock());
+  const std::int64_t t0 = now_.load();
+  const Key first{"INBOX", 1, 1};
+  const Key copy{"INBOX", 1, 2};
+  ASSERT_TRUE(j.begin_answering(first, "<same@x>", {"alice@example.com", "<t@x>"}));
+  ASSERT_TRUE(j.begin_answering(copy, "<same@x>", {"alice@example.com", "<t@x>"}));
+  ASSERT_TRUE(j.begin_sending(first, {State::answering}, "<r@raven>", 120).claimed);
+  const SendClaim refused = j.begin_sending(copy, {State::answering}, "<r@raven>", 30);
+  EXPECT_FALSE(refused.claimed);
+  ASSERT_TRUE(refused.answered_as);
+  EXPECT_EQ(refused.answered_as->key, first);
+  EXPECT_EQ(j.get(copy)->state, State::answering) << "a refused claim changes no state";
+  EXPECT_EQ(j.usage("alice@example.com", "<t@x>", t0).tokens, 150);
+  EXPECT_FALSE(j.begin_sending(Key{"INBOX", 1, 9}, {State::answering}, "<n@raven>", 5).claimed);
+  EXPECT_EQ(j.usage("alice@example.com", "<t@x>", t0).tokens, 150) << "no row, nothing added";
+}
+
 TEST_F(JournalTest, BudgetsSurviveARestart) {
   const std::int64_t t0 = now_.load();
   {
