@@ -113,6 +113,12 @@ Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
 
   imap::FetchItems first;
   first.flags = first.size = first.bodystructure = first.header = true;
+  // Most mail people write has its text in part 1 (a single part, or the
+  // first of a multipart/alternative or /mixed): ask for it now, to save a
+  // round trip, up to what the model may read. Used only if the BODYSTRUCTURE
+  // says part 1 is the text to read and it came whole (see below).
+  const auto speculative = static_cast<std::uint32_t>(std::min<std::size_t>(config_.max_text + 1024, 1u << 20));
+  first.sections.push_back({"1", speculative});
   // This session may not know the UID yet: intake saw it arrive on its own
   // connection, and a server answers UID FETCH only for messages it has told
   // this session about. NOOP collects the pending EXISTS — first, for a UID
@@ -145,14 +151,28 @@ Outcome Worker::handle(imap::Uid uid, std::stop_token abort) {
 
   message::Limits limits;
   limits.max_text_bytes = config_.max_text;
+  std::optional<std::string> part_one;
+  if (auto it = msg.sections.find("1"); it != msg.sections.end()) {
+    part_one = std::move(it->second);
+    msg.sections.erase(it);
+  }
   if (msg.bodystructure) {
     auto choice = message::choose_text_part(*msg.bodystructure, limits);
     if (choice.text) {
-      imap::FetchItems text;
-      text.sections.push_back({choice.text->section, choice.text->fetch_bytes});
-      auto body = imap.uid_fetch({uid}, text);
-      if (!body.empty()) {
-        for (auto& [section, bytes] : body.front().sections) msg.sections[section] = std::move(bytes);
+      // Part 1 came whole (the server sent less than asked) or as much of it
+      // as the exact request would get: no second FETCH.
+      const bool have = choice.text->section == "1" && part_one &&
+                        (part_one->size() < speculative || choice.text->fetch_bytes <= speculative);
+      if (have) {
+        if (part_one->size() > choice.text->fetch_bytes) part_one->resize(choice.text->fetch_bytes);
+        msg.sections["1"] = std::move(*part_one);
+      } else {
+        imap::FetchItems text;
+        text.sections.push_back({choice.text->section, choice.text->fetch_bytes});
+        auto body = imap.uid_fetch({uid}, text);
+        if (!body.empty()) {
+          for (auto& [section, bytes] : body.front().sections) msg.sections[section] = std::move(bytes);
+        }
       }
     }
   }

@@ -2,8 +2,10 @@
 //
 // For each UID it owns (the tracker says so), in order (DESIGN.md "Data flow"):
 //   journal: where does this message stand? → FETCH (FLAGS, RFC822.SIZE,
-//   BODYSTRUCTURE, BODY.PEEK[HEADER]) → choose the text part → FETCH
-//   BODY.PEEK[section]<0.N> (never attachments) → parse → policy (loops,
+//   BODYSTRUCTURE, BODY.PEEK[HEADER], and BODY.PEEK[1]<0.max_text+1K>: part
+//   1 is the text of most mail) → choose the text part → unless it is part 1
+//   and came whole, FETCH BODY.PEEK[section]<0.N> (never attachments) →
+//   parse → policy (loops,
 //   who may ask, authenticity; or only the allow-list on the parsed From and
 //   Reply-To) → duplicates → budgets (budget.cpp) → LLM (with tool rounds:
 //   llm/tool_loop.hpp; its tokens journaled) → compose → journal `sending` →

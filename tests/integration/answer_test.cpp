@@ -381,6 +381,51 @@ TEST_F(AnswerTest, BigAttachmentIsNeverDownloaded) {
   EXPECT_LT(largest, 64u * 1024) << "an IMAP session read " << largest << " bytes";
 }
 
+// Part 1 is fetched with the headers, on the guess that it holds the text;
+// whatever the message's shape, the model reads the text part (the same
+// bytes a FETCH of that part alone would give), never an attachment.
+TEST_F(AnswerTest, TheModelReadsTheTextPartWhereverItIs) {
+  config.max_text = 1024;
+  const std::string head =
+      "From: alice@example.com\r\nTo: raven@example.test\r\nMIME-Version: 1.0\r\n";
+  std::string many_e;  // 1,000 x "é" in quoted-printable: 6,000 bytes for 2,000 of text
+  for (int i = 0; i < 1000; ++i) many_e += (i % 12 == 11) ? "=C3=A9=\r\n" : "=C3=A9";
+  const std::vector<std::pair<std::string, std::string>> shapes = {
+      {"single part",
+       "Subject: one\r\nMessage-ID: <s1@example.com>\r\nContent-Type: text/plain\r\n\r\nText in part one.\r\n"},
+      {"attachment first",
+       "Subject: two\r\nMessage-ID: <s2@example.com>\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+       "--B\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=a.bin\r\n"
+       "\r\nATTACHMENT-BYTES\r\n--B\r\nContent-Type: text/plain\r\n\r\nText in part two.\r\n--B--\r\n"},
+      {"alternative inside mixed",
+       "Subject: three\r\nMessage-ID: <s3@example.com>\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+       "--B\r\nContent-Type: multipart/alternative; boundary=C\r\n\r\n"
+       "--C\r\nContent-Type: text/plain\r\n\r\nText in part 1.1.\r\n"
+       "--C\r\nContent-Type: text/html\r\n\r\n<p>HTML-COPY</p>\r\n--C--\r\n"
+       "--B\r\nContent-Type: application/pdf\r\n\r\nPDF-BYTES\r\n--B--\r\n"},
+      // Longer than the guess fetched (the exact fetch asks for 3 x max_text
+      // of quoted-printable): fetched again, so the model gets max_text bytes.
+      {"part one longer than the guess",
+       "Subject: four\r\nMessage-ID: <s4@example.com>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+       "Content-Transfer-Encoding: quoted-printable\r\n\r\n" + many_e + "\r\n"},
+  };
+  for (const auto& [name, rest] : shapes) dovecot.deliver(head + rest);
+  auto w = make_worker();
+  for (imap::Uid uid = 1; uid <= shapes.size(); ++uid) EXPECT_EQ(process(*w, uid), Outcome::answered) << uid;
+  const auto requests = llm.requests();
+  ASSERT_EQ(requests.size(), shapes.size());
+  auto asked = [&](std::size_t i) { return requests[i]["body"]["messages"][1]["content"].get<std::string>(); };
+  EXPECT_NE(asked(0).find("Text in part one."), std::string::npos) << asked(0);
+  EXPECT_NE(asked(1).find("Text in part two."), std::string::npos) << asked(1);
+  EXPECT_EQ(asked(1).find("ATTACHMENT-BYTES"), std::string::npos) << asked(1);
+  EXPECT_NE(asked(2).find("Text in part 1.1."), std::string::npos) << asked(2);
+  EXPECT_EQ(asked(2).find("HTML-COPY"), std::string::npos) << asked(2);
+  EXPECT_EQ(asked(2).find("PDF-BYTES"), std::string::npos) << asked(2);
+  std::size_t es = 0;
+  for (std::size_t at = asked(3).find("é"); at != std::string::npos; at = asked(3).find("é", at + 1)) ++es;
+  EXPECT_EQ(es, 512u) << "max_text (1,024 bytes) of text: " << asked(3);
+}
+
 // ---- tools: the model calls a real program (issue 5) ----
 
 // lookup_order runs testdata/lookup_order.sh, which appends its argument to
