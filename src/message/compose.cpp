@@ -154,6 +154,11 @@ Reply compose_reply(const Request& original, const ReplyOptions& options, std::s
   html += "</body>\n</html>\n";
 
   auto alternative = detail::adopt(g_mime_multipart_new_with_subtype("alternative"));
+  // Our own boundary: GMime's opens /dev/urandom for each one. "=_" cannot
+  // occur in quoted-printable or base64, and 128 random bits cannot be
+  // guessed by whoever writes (or makes the model write) a 7-bit text part.
+  const std::string boundary = "=_raven_" + random_hex128();
+  g_mime_multipart_set_boundary(alternative.get(), boundary.c_str());
   auto plain_part = text_part("plain", plain);
   auto html_part = text_part("html", html);
   g_mime_multipart_add(alternative.get(),

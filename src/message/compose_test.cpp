@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+#include <set>
+
 #include "common/error.hpp"
 #include "message/message_id.hpp"
 #include "message/parse.hpp"
@@ -140,6 +143,25 @@ TEST(Compose, CrlfLineEndsEverywhere) {
     EXPECT_LE(end - start, 998u);
     start = end + 2;
   }
+}
+
+// Our boundary, fresh each time (128 random bits), delimiting both parts.
+TEST(Compose, TheBoundaryIsOursAndUnguessable) {
+  const std::regex kBoundary(R"re(boundary="?(=_raven_[0-9a-f]{32})"?)re");
+  std::set<std::string> seen;
+  for (int i = 0; i < 3; ++i) {
+    const Reply reply = compose_reply(original(), options(), "Hello.");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(reply.data, m, kBoundary)) << reply.data;
+    const std::string boundary = m[1].str();
+    EXPECT_NE(reply.data.find("\r\n--" + boundary + "\r\nContent-Type: text/plain"), std::string::npos) << reply.data;
+    EXPECT_NE(reply.data.find("\r\n--" + boundary + "\r\nContent-Type: text/html"), std::string::npos) << reply.data;
+    EXPECT_NE(reply.data.find("\r\n--" + boundary + "--"), std::string::npos) << reply.data;
+    seen.insert(boundary);
+  }
+  EXPECT_EQ(seen.size(), 3u);
+  const Request parsed = parse_message(compose_reply(original(), options(), "Hello there.").data);
+  EXPECT_EQ(parsed.text, "Hello there.") << "read back through the boundary";
 }
 
 TEST(Compose, NoReStacking) {

@@ -1,6 +1,7 @@
 #include "message/message_id.hpp"
 
 #include <glib.h>
+#include <sys/random.h>
 
 #include <algorithm>
 #include <array>
@@ -70,10 +71,26 @@ std::string derive_reply_message_id(std::string_view original_message_id, std::s
   return "raven-" + digest.substr(0, kHexDigits) + "@" + std::string(domain);
 }
 
+std::string random_hex128() {
+  std::array<std::uint32_t, 4> words{};
+  // getrandom(2): one system call, no file to open (std::random_device and
+  // GMime's own boundaries open /dev/urandom each time).
+  auto* bytes = reinterpret_cast<unsigned char*>(words.data());
+  std::size_t got = 0;
+  while (got < sizeof words) {
+    const ssize_t n = ::getrandom(bytes + got, sizeof words - got, 0);
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (got < sizeof words) {
+    std::random_device rd;
+    words = {rd(), rd(), rd(), rd()};
+  }
+  return hex(words);
+}
+
 std::string new_message_id(std::string_view domain) {
-  std::random_device rd;
-  const std::array<std::uint32_t, 4> words = {rd(), rd(), rd(), rd()};
-  return "raven-" + hex(words) + "@" + std::string(domain);
+  return "raven-" + random_hex128() + "@" + std::string(domain);
 }
 
 std::vector<std::string> reply_references(const Request& original, std::size_t max) {

@@ -6,7 +6,7 @@
 // at the recipient). derive_reply_message_id() is that function: a SHA-256
 // of the original's id, truncated to 128 bits, in our domain.
 //
-// Pure (new_message_id reads std::random_device); any thread; requires
+// Pure (new_message_id and random_hex128 read the kernel's random source); any thread; requires
 // message::init() only for GLib's checksum, which needs none.
 #pragma once
 
@@ -35,6 +35,10 @@ std::string derive_reply_message_id(std::string_view original_message_id, std::s
 
 // "raven-<32 random hex digits>@<domain>".
 std::string new_message_id(std::string_view domain);
+
+// 32 random hex digits (128 bits from getrandom(2)): unguessable tokens such
+// as MIME boundaries.
+std::string random_hex128();
 
 // The References of a reply to `original` (RFC 5322 §3.6.4): its References
 // (or, if it has none, its In-Reply-To), then its Message-ID; duplicates
