@@ -129,7 +129,8 @@ std::optional<Options> parse(int argc, char** argv) {
   return o;
 }
 
-// Runs `body` `runs` times, printing each result with `describe`; a run that
+// Runs `body` `runs` times, printing each result with `describe` (each line
+// of it after the first prefixed with "<name> run i/N" too); a run that
 // throws is reported and counted as failed.
 template <typename Result>
 std::vector<Result> repeat(const char* name, int runs, int& failures, const std::function<Result(int)>& body,
@@ -138,7 +139,11 @@ std::vector<Result> repeat(const char* name, int runs, int& failures, const std:
   for (int run = 1; run <= runs; ++run) {
     try {
       results.push_back(body(run));
-      std::cout << name << " run " << run << "/" << runs << ": " << describe(results.back()) << std::endl;
+      std::istringstream lines(describe(results.back()));
+      const char* separator = ": ";
+      for (std::string line; std::getline(lines, line); separator = " ") {
+        std::cout << name << " run " << run << "/" << runs << separator << line << std::endl;
+      }
     } catch (const std::exception& e) {
       ++failures;
       std::cout << name << " run " << run << "/" << runs << " FAILED: " << e.what() << std::endl;
@@ -152,6 +157,14 @@ double median_of(const std::vector<Result>& results, double Result::*field) {
   std::vector<double> values;
   for (const auto& r : results) values.push_back(r.*field);
   return median(values);
+}
+
+// Each name's median over the runs (runs without it left out).
+template <typename Result>
+Figures median_figures(const std::vector<Result>& results, Figures Result::*field) {
+  std::vector<Figures> sets;
+  for (const auto& r : results) sets.push_back(r.*field);
+  return by_name(sets, median);
 }
 
 template <typename Result>
@@ -181,13 +194,28 @@ std::string describe_throughput(const ThroughputResult& r) {
          std::to_string(r.strays);
 }
 
+// "fetch 2.40 parse 0.26 ..." with separator " ", "raven 1.30, journal sync ..." with ", ".
+std::string list(const Figures& figures, const std::string& separator) {
+  std::string out;
+  for (const auto& [name, ms] : figures) out += (out.empty() ? "" : separator) + name + " " + fmt(ms);
+  return out;
+}
+
+// The second line of a latency run: where the time of a message went.
+std::string describe_steps(const LatencyResult& r) {
+  if (r.stepped == 0) return "steps: none (no `answer steps` debug lines in raven's log)";
+  return "steps (p50 ms over " + std::to_string(r.stepped) + " msgs): " + list(r.step_p50_ms, " ") +
+         "; until the sink accepted: " + list(r.until_accepted_p50_ms, ", ") +
+         "; after: " + list(r.after_accepted_p50_ms, ", ");
+}
+
 std::string describe_latency(const LatencyResult& r) {
   return std::to_string(r.messages) + " msgs; raven dispatched -> reply p50 " + fmt(r.p50_ms, 1) + " p95 " +
          fmt(r.p95_ms, 1) + " max " + fmt(r.max_ms, 1) + " ms; delivery -> reply p50 " +
          fmt(r.e2e_p50_ms, 0) + " p95 " + fmt(r.e2e_p95_ms, 0) + " max " + fmt(r.e2e_max_ms, 0) +
          " ms (of which delivery -> dispatched, Dovecot's IDLE delay: p50 " + fmt(r.notice_p50_ms, 0) +
          " max " + fmt(r.notice_max_ms, 0) + " ms); missing " + std::to_string(r.missing) + ", duplicates " +
-         std::to_string(r.duplicates) + ", strays " + std::to_string(r.strays);
+         std::to_string(r.duplicates) + ", strays " + std::to_string(r.strays) + "\n" + describe_steps(r);
 }
 
 std::string describe_bigmail(const BigMailResult& r) {
@@ -290,6 +318,16 @@ int main(int argc, char** argv) {
         "(with Dovecot's delay)");
     row("latency: delivery -> dispatched p50 ms", fmt(median_of(lat, &LatencyResult::notice_p50_ms), 0),
         "(Dovecot's delay)");
+    for (const auto& [step, ms] : median_figures(lat, &LatencyResult::step_p50_ms)) {
+      const std::string kind(step_kind(step));
+      row("latency: step " + step + " p50 ms", fmt(ms), "(" + (kind.empty() ? "in no kind" : kind) + ")");
+    }
+    for (const auto& [kind, ms] : median_figures(lat, &LatencyResult::until_accepted_p50_ms)) {
+      row("latency: until accepted: " + kind + " p50 ms", fmt(ms), "");
+    }
+    for (const auto& [kind, ms] : median_figures(lat, &LatencyResult::after_accepted_p50_ms)) {
+      row("latency: after accepted: " + kind + " p50 ms", fmt(ms), "");
+    }
   }
   if (!big.empty()) {
     const double change = median_of(big, &BigMailResult::rss_change_mb);

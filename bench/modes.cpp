@@ -9,7 +9,10 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "corpus.hpp"
 #include "procfs.hpp"
@@ -145,6 +148,59 @@ std::map<std::uint32_t, WallTime> dispatch_times(const std::string& log) {
   return out;
 }
 
+// uid → the steps of its `answer steps` debug line in ms, in the line's
+// order (fetch_us=5932 → {"fetch", 5.932}); total_us is left out.
+std::map<std::uint32_t, Figures> answer_steps(const std::string& log) {
+  static const std::regex kLine(R"(^ts=\S+ level=debug msg="answer steps" .*\buid=([0-9]+))");
+  static const std::regex kStep(R"(\b(\w+)_us=([0-9]+))");
+  std::map<std::uint32_t, Figures> out;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (!std::regex_search(line, m, kLine)) continue;
+    Figures steps;
+    for (std::sregex_iterator it(line.begin(), line.end(), kStep), end; it != end; ++it) {
+      if ((*it)[1] != "total") steps.emplace_back((*it)[1].str(), std::stod((*it)[2].str()) / 1000);
+    }
+    out.emplace(static_cast<std::uint32_t>(std::stoul(m[1].str())), std::move(steps));
+  }
+  return out;
+}
+
+// One message's steps summed by kind (step_kind): until the sink accepted
+// the reply (the steps through smtp) and after it.
+std::pair<Figures, Figures> sums_by_kind(const Figures& steps) {
+  const Figures zero{{"raven", 0}, {"journal sync", 0}, {"servers", 0}};
+  std::pair<Figures, Figures> out{zero, zero};
+  Figures* phase = &out.first;
+  for (const auto& [step, ms] : steps) {
+    for (auto& [kind, sum] : *phase) {
+      if (kind == step_kind(step)) sum += ms;
+    }
+    if (step == "smtp") phase = &out.second;
+  }
+  return out;
+}
+
+double p50(std::vector<double> values) {
+  return percentile(std::move(values), 50);
+}
+
+// LatencyResult's step figures from the measured messages' steps.
+void add_step_figures(LatencyResult& r, const std::vector<Figures>& steps) {
+  std::vector<Figures> until;
+  std::vector<Figures> after;
+  for (const Figures& message : steps) {
+    auto [u, a] = sums_by_kind(message);
+    until.push_back(std::move(u));
+    after.push_back(std::move(a));
+  }
+  r.stepped = steps.size();
+  r.step_p50_ms = by_name(steps, p50);
+  r.until_accepted_p50_ms = by_name(until, p50);
+  r.after_accepted_p50_ms = by_name(after, p50);
+}
+
 template <typename Result>
 void copy_counts(Result& result, const ReplyCheck& check) {
   result.missing = check.missing;
@@ -153,6 +209,17 @@ void copy_counts(Result& result, const ReplyCheck& check) {
 }
 
 }  // namespace
+
+std::string_view step_kind(std::string_view step) {
+  for (std::string_view s : {"fetch", "llm", "smtp", "sent_copy", "flags"}) {
+    if (step == s) return "servers";
+  }
+  if (step == "claim" || step == "sent") return "journal sync";
+  for (std::string_view s : {"parse", "journal", "policy", "compose", "done"}) {
+    if (step == s) return "raven";
+  }
+  return {};
+}
 
 ThroughputResult run_throughput(const Settings& settings, int run) {
   ThroughputResult r;
@@ -241,7 +308,9 @@ LatencyResult run_latency(const Settings& settings, int run) {
   std::this_thread::sleep_for(200ms);  // a late duplicate would show up now
   const auto arrivals = watch.arrivals();
   rig.stop_raven();
-  const auto dispatched = dispatch_times(rig.raven_log());
+  const std::string log = rig.raven_log();
+  const auto dispatched = dispatch_times(log);
+  const auto answered = answer_steps(log);
 
   std::vector<std::string> expected = warmup_ids;
   expected.insert(expected.end(), ids.begin(), ids.end());
@@ -250,6 +319,7 @@ LatencyResult run_latency(const Settings& settings, int run) {
   std::vector<double> from_dispatch;
   std::vector<double> e2e;
   std::vector<double> notice;
+  std::vector<Figures> steps;
   for (std::size_t i = 0; i < r.messages; ++i) {
     auto reply = check.first_reply_at.find(ids[i]);
     if (reply == check.first_reply_at.end()) continue;
@@ -260,6 +330,7 @@ LatencyResult run_latency(const Settings& settings, int run) {
     if (d != dispatched.end()) {
       from_dispatch.push_back(ms_between(d->second, reply->second));
       notice.push_back(ms_between(delivered[i], d->second));
+      if (auto a = answered.find(uid); a != answered.end()) steps.push_back(a->second);
     }
     if (settings.trace) {
       std::cerr << "raven-bench: trace uid=" << uid << " delivered=0 dispatched="
@@ -275,6 +346,7 @@ LatencyResult run_latency(const Settings& settings, int run) {
   r.e2e_max_ms = percentile(e2e, 100);
   r.notice_p50_ms = percentile(notice, 50);
   r.notice_max_ms = percentile(notice, 100);
+  add_step_figures(r, steps);
   return r;
 }
 

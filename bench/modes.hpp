@@ -19,6 +19,10 @@
 //   A second IDLE client cannot stand in for Raven's notice: Dovecot's timer
 //   runs per session and restarts whenever Raven re-enters IDLE, so two
 //   sessions are told at different moments (measured: up to 450 ms apart).
+//   Where that time went comes from Raven's `answer steps` debug line for
+//   each measured message (the wall time of each step: fetch, parse, ...,
+//   smtp, ..., done): each step's p50, and the p50 of its steps summed by
+//   kind (step_kind) until the sink accepted the reply and after.
 // big mail: Raven, warm and idle, gets one message with a 25 MB attachment;
 //   what Dovecot sent it meanwhile (the kernel's TCP byte counts, read with
 //   `ss`; and Dovecot's own out=/body_bytes= for the whole run) and
@@ -32,7 +36,9 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 
+#include "replies.hpp"
 #include "rig.hpp"
 
 namespace raven::bench {
@@ -72,6 +78,16 @@ struct LatencyResult {
   double p50_ms = 0, p95_ms = 0, max_ms = 0;              // Raven dispatched → reply stored
   double e2e_p50_ms = 0, e2e_p95_ms = 0, e2e_max_ms = 0;  // delivered → reply stored
   double notice_p50_ms = 0, notice_max_ms = 0;            // delivered → dispatched (Dovecot's delay)
+  // From the `answer steps` line of each measured message (all empty when
+  // Raven's log has none). Milliseconds, p50 over the messages.
+  std::size_t stepped = 0;  // measured messages with such a line
+  Figures step_p50_ms;      // each step, in the line's order (fetch, parse, ..., smtp, ..., done)
+  // Each message's steps summed by kind ("raven", "journal sync", "servers"):
+  // until the sink accepted the reply (the steps through smtp, inside the
+  // latency above) and after it (sent_copy, sent, flags, done: the worker is
+  // still busy, the sender no longer waits).
+  Figures until_accepted_p50_ms;
+  Figures after_accepted_p50_ms;
   std::size_t missing = 0, duplicates = 0, strays = 0;
 };
 
@@ -87,6 +103,14 @@ struct BigMailResult {
   double rss_change_mb = 0;  // peak - before
   std::size_t missing = 0, duplicates = 0, strays = 0;
 };
+
+// What a step of Raven's `answer steps` line spends its time on: "servers"
+// (round trips to Dovecot's IMAP, the LLM stand-in or the SMTP sink: fetch,
+// llm, smtp, sent_copy, flags), "journal sync" (claim and sent hold the
+// journal's fdatasync) or "raven" (its own CPU work: parse, journal, policy,
+// compose, done). Empty for a step not listed here: it is left out of the
+// sums by kind, so a new step has to be placed here.
+std::string_view step_kind(std::string_view step);
 
 ThroughputResult run_throughput(const Settings& settings, int run);
 LatencyResult run_latency(const Settings& settings, int run);

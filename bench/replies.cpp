@@ -65,6 +65,21 @@ double median(std::vector<double> values) {
   return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+Figures by_name(const std::vector<Figures>& sets, double (*statistic)(std::vector<double>)) {
+  std::vector<std::pair<std::string, std::vector<double>>> values;  // a vector: keeps the order first met
+  for (const Figures& set : sets) {
+    for (const auto& figure : set) {
+      auto it =
+          std::find_if(values.begin(), values.end(), [&](const auto& v) { return v.first == figure.first; });
+      if (it == values.end()) it = values.insert(values.end(), {figure.first, {}});
+      it->second.push_back(figure.second);
+    }
+  }
+  Figures out;
+  for (auto& [name, list] : values) out.emplace_back(name, statistic(std::move(list)));
+  return out;
+}
+
 double ms_between(WallTime from, WallTime to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
 }

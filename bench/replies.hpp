@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "sink_watch.hpp"
@@ -33,6 +34,15 @@ ReplyCheck check_replies(const std::string& maildir, const std::vector<SinkWatch
 // Nearest-rank percentile (p in 0..100) of `values`; 0 when empty.
 double percentile(std::vector<double> values, double p);
 double median(std::vector<double> values);
+
+// Named figures in a meaningful order, e.g. the ms of each step of one
+// message, or each step's p50 over a run.
+using Figures = std::vector<std::pair<std::string, double>>;
+
+// For each name in `sets` (in the order first met), `statistic` over its
+// values in the sets that have it: each step's p50 over the messages of a
+// run, or its median over the runs.
+Figures by_name(const std::vector<Figures>& sets, double (*statistic)(std::vector<double>));
 
 // Milliseconds from `from` to `to`.
 double ms_between(WallTime from, WallTime to);
