@@ -304,11 +304,16 @@ constexpr Query kRecordFailure{.sql =
                                .writes = true};
 constexpr Query kOwnMessageId{
     .sql = "SELECT message_id FROM messages WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3"};
+// The uncertain pattern is a literal, not a parameter: SQLite compiles a
+// LIKE with a bound pattern for the value it was given, and prepares the
+// statement again each time the parameter is bound (its LIKE optimisation),
+// which cost a full parse and plan of this statement per message.
+static_assert(kUncertainReason == "uncertain", "the LIKE patterns below spell kUncertainReason");
 constexpr Query kAnsweredElsewhere{
     .sql =
         "WHERE message_id = ?1 AND NOT (mailbox = ?2 AND uidvalidity = ?3 AND uid = ?4) "
         "AND (state IN ('sending', 'sent', 'done') "
-        "OR (state = 'skipped' AND reason LIKE ?5)) ORDER BY created_ms, rowid LIMIT 1",
+        "OR (state = 'skipped' AND reason LIKE 'uncertain%')) ORDER BY created_ms, rowid LIMIT 1",
     .prefix = kSelectRecord};
 constexpr Query kClaimSending{.sql =
                                   "UPDATE messages SET state = 'sending', updated_ms = ?1, sending_ms = ?1, "
@@ -366,7 +371,7 @@ constexpr Query kClaimNotice{
 constexpr Query kInState{.sql = "WHERE state = ?1 ORDER BY updated_ms DESC, rowid DESC LIMIT ?2",
                          .prefix = kSelectRecord};
 constexpr Query kUncertain{
-    .sql = "WHERE state = 'skipped' AND reason LIKE ?1 ORDER BY updated_ms DESC, rowid DESC LIMIT ?2",
+    .sql = "WHERE state = 'skipped' AND reason LIKE 'uncertain%' ORDER BY updated_ms DESC, rowid DESC LIMIT ?1",
     .prefix = kSelectRecord};
 constexpr Query kCountsByState{.sql = "SELECT state, COUNT(*) FROM messages GROUP BY state"};
 
@@ -609,7 +614,7 @@ SendClaim Journal::begin_sending(const Key& key, std::span<const State> from,
   std::optional<Record> answered_as;
   if (!message_id.empty()) {
     Statement other = db.prepare(kAnsweredElsewhere);
-    other.bind(1, message_id).bind(5, std::string(kUncertainReason) + "%");
+    other.bind(1, message_id);
     bind_key(other, 2, key);
     if (other.step()) answered_as = read_record(other.get());
   }
@@ -740,7 +745,7 @@ std::vector<Record> Journal::uncertain(int limit) {
   }
   std::lock_guard lock(m_);
   Statement st = db_->prepare(kUncertain);
-  st.bind(1, std::string(kUncertainReason) + "%").bind(2, std::int64_t{limit});
+  st.bind(1, std::int64_t{limit});
   return read_all(st);
 }
 
