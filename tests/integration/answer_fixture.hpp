@@ -51,8 +51,10 @@ class AnswerTest : public ::testing::Test {
     return c;
   }
 
-  AnswerTest()
-      : queue(4),
+  AnswerTest() : AnswerTest(testing::DovecotOptions{}) {}
+  explicit AnswerTest(testing::DovecotOptions dovecot_options)
+      : dovecot(std::move(dovecot_options)),
+        queue(4),
         filter(filter::Config{{"alice@example.com", "@example.org"}, ""}),
         journal(journal_config(state_dir), [this] { return wall_now(); }) {
     config.from = "Raven Desk <raven@example.test>";

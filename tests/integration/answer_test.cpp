@@ -144,6 +144,28 @@ TEST_F(AnswerTest, LlmErrorsAreRetriedLaterThenAnsweredOnce) {
   EXPECT_EQ(state(1), store::State::done);
 }
 
+// The wait before the next attempt starts at answer.retry_initial, doubles
+// with each failure and stops at answer.retry_max; the journal keeps it.
+TEST_F(AnswerTest, TheRetryDelayDoublesUpToTheMaximum) {
+  config.retry_initial = 1min;
+  config.retry_max = 5min;
+  config.max_attempts = 10;
+  llm.set_script(nlohmann::json::array({{{"status", 503}}}));
+  dovecot.deliver(kQuestion);
+  auto w = make_worker();
+  std::vector<std::int64_t> waits;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(process(*w, 1), Outcome::retry_later) << i;
+    const auto row = journal.get(key(1));
+    ASSERT_TRUE(row && row->next_attempt_ms);
+    const std::int64_t wait_ms = *row->next_attempt_ms - wall_now();
+    waits.push_back((wait_ms + 30'000) / 60'000);  // whole minutes; the test's own seconds do not count
+    wall_offset_ms += wait_ms + 1;                 // the next attempt is due
+  }
+  EXPECT_EQ(waits, (std::vector<std::int64_t>{1, 2, 4, 5, 5}));
+  EXPECT_EQ(journal.get(key(1))->attempts, 5);
+}
+
 TEST_F(AnswerTest, LlmHangingPastTheTimeoutLeavesTheMessageUnseen) {
   llm_config.timeout = 1s;
   llm.set_script(nlohmann::json::array({{{"hang", true}}}));
@@ -379,6 +401,28 @@ TEST_F(AnswerTest, BigAttachmentIsNeverDownloaded) {
   RecordProperty("imap_bytes_read", static_cast<int>(largest));
   std::cout << "largest IMAP session read " << largest << " bytes for a " << m.size() << "-byte message\n";
   EXPECT_LT(largest, 64u * 1024) << "an IMAP session read " << largest << " bytes";
+}
+
+// Gmail's SMTP server files every message it sends in [Gmail]/Sent Mail by
+// itself: against a server announcing X-GM-EXT-1, no copy is appended.
+class AnswerGmailTest : public AnswerTest {
+ protected:
+  AnswerGmailTest() : AnswerTest(testing::DovecotOptions{.idle = true, .extra_capabilities = "X-GM-EXT-1"}) {}
+};
+
+TEST_F(AnswerGmailTest, NoCopyInSentWhenTheServerFilesItItself) {
+  {
+    auto s = imap::Session::connect(dovecot.imap_config());
+    ASSERT_TRUE(s.has_capability("X-GM-EXT-1")) << "the fixture announces it";
+  }
+  llm.set_script(nlohmann::json::array({{{"content", "We are closed on Sundays."}}}));
+  dovecot.deliver(testing::make_message("alice@example.com", "Opening hours", "When are you open?\r\n"));
+  auto w = make_worker();
+  EXPECT_EQ(process(*w, 1), Outcome::answered);
+  EXPECT_EQ(sink.message_count(), 1u);
+  EXPECT_TRUE(has(flags_of(1), "\\Answered"));
+  EXPECT_EQ(count("Sent"), 0u) << "Gmail keeps its own copy; an APPEND would make a second";
+  EXPECT_EQ(journal.get(key(1))->state, store::State::done);
 }
 
 // Part 1 is fetched with the headers, on the guess that it holds the text;
