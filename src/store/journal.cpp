@@ -375,6 +375,23 @@ constexpr Query kUncertain{
     .prefix = kSelectRecord};
 constexpr Query kCountsByState{.sql = "SELECT state, COUNT(*) FROM messages GROUP BY state"};
 
+// ?1-?7 of kInsertSeen and kBeginAnswering: a new row's key, Message-ID,
+// creation time and origin.
+Statement& bind_new_row(Statement& st, const Key& key, const std::string& message_id, std::int64_t now,
+                        const Origin& origin) {
+  return bind_key(st, 1, key).bind(4, message_id).bind(5, now).bind(6, origin.sender).bind(7, origin.thread);
+}
+
+// Adds `tokens` to the row of `key`; false if there is no row. The caller
+// holds the journal's mutex (add_tokens, or begin_sending's transaction).
+bool add_tokens_to(Connection& db, const Key& key, std::int64_t tokens, std::int64_t now) {
+  Statement st = db.prepare(kAddTokens);
+  st.bind(1, tokens).bind(2, now);
+  bind_key(st, 3, key);
+  st.step();
+  return db.changes() == 1;
+}
+
 std::int64_t read_user_version(Connection& db) {
   Statement st = db.prepare(kUserVersion);
   return st.step() ? sqlite3_column_int64(st.get(), 0) : 0;
@@ -514,7 +531,7 @@ SeenResult Journal::record_seen(const Key& key, const std::string& message_id, c
   bool inserted = false;
   {
     Statement insert = db.prepare(kInsertSeen);
-    bind_key(insert, 1, key).bind(4, message_id).bind(5, now).bind(6, origin.sender).bind(7, origin.thread);
+    bind_new_row(insert, key, message_id, now, origin);
     insert.step();
     inserted = db.changes() > 0;
   }
@@ -530,7 +547,7 @@ bool Journal::begin_answering(const Key& key, const std::string& message_id, con
   std::lock_guard lock(m_);
   Connection& db = *db_;
   Statement st = db.prepare(kBeginAnswering);
-  bind_key(st, 1, key).bind(4, message_id).bind(5, now_()).bind(6, origin.sender).bind(7, origin.thread);
+  bind_new_row(st, key, message_id, now_(), origin);
   st.step();
   return db.changes() == 1;
 }
@@ -605,12 +622,7 @@ SendClaim Journal::begin_sending(const Key& key, std::span<const State> from,
     if (!own.step()) return {};
     message_id = column_text(own.get(), 0);
   }
-  if (tokens != 0) {
-    Statement st = db.prepare(kAddTokens);
-    st.bind(1, tokens).bind(2, now_());
-    bind_key(st, 3, key);
-    st.step();
-  }
+  if (tokens != 0) add_tokens_to(db, key, tokens, now_());
   std::optional<Record> answered_as;
   if (!message_id.empty()) {
     Statement other = db.prepare(kAnsweredElsewhere);
@@ -685,11 +697,7 @@ bool Journal::set_origin(const Key& key, const std::string& sender, const std::s
 
 bool Journal::add_tokens(const Key& key, std::int64_t tokens) {
   std::lock_guard lock(m_);
-  Statement st = db_->prepare(kAddTokens);
-  st.bind(1, tokens).bind(2, now_());
-  bind_key(st, 3, key);
-  st.step();
-  return db_->changes() == 1;
+  return add_tokens_to(*db_, key, tokens, now_());
 }
 
 Usage Journal::usage(const std::string& sender, const std::string& thread, std::int64_t since_ms) {
